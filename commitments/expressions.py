@@ -1,0 +1,40 @@
+"""Database expressions the domain queries need and Django does not ship."""
+
+import datetime
+
+from django.db import models
+
+
+class DaysBetween(models.Func):
+    """Whole days from ``start`` (a date expression) to ``end`` (a date), computed in SQL.
+
+    Django's date subtraction yields an interval whose conversion differs per backend; the
+    domain wants an integer it can sort and filter on, so each backend gets its own SQL.
+    Arguments are stored as (end, start) so every template reads "end minus start".
+    """
+
+    output_field = models.IntegerField()
+    # PostgreSQL: date - date is already an integer number of days.
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def __init__(self, start, end: datetime.date, **extra):
+        super().__init__(models.Value(end, output_field=models.DateField()), start, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+    def as_mysql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="DATEDIFF(%(expressions)s)",
+            arg_joiner=", ",
+            **extra_context,
+        )

@@ -1,0 +1,75 @@
+"""The three staff roles, as Django groups. Created by a data migration; named here once."""
+
+from django.utils.translation import gettext_lazy as _
+
+VIEWERS = "viewers"
+EDITORS = "editors"
+ADMINISTRATORS = "administrators"
+
+ROLE_LABELS = {
+    VIEWERS: _("Viewer: reads everything, changes nothing"),
+    EDITORS: _("Editor: records status changes and adds sources"),
+    ADMINISTRATORS: _("Administrator: data entry in the admin"),
+}
+
+# (app_label, codename) pairs each group is granted.
+_VIEW = [
+    ("commitments", "view_body"),
+    ("commitments", "view_commitment"),
+    ("commitments", "view_citation"),
+    ("commitments", "view_source"),
+    ("commitments", "view_statuschange"),
+    ("commitments", "view_tag"),
+]
+_EDIT = [
+    ("commitments", "change_commitment_status"),
+    ("commitments", "add_statuschange"),
+    ("commitments", "add_source"),
+    ("commitments", "add_citation"),
+]
+_ADMINISTER = [
+    (app, f"{action}_{model}")
+    for app, model in [
+        ("commitments", "body"),
+        ("commitments", "commitment"),
+        ("commitments", "citation"),
+        ("commitments", "source"),
+        ("commitments", "tag"),
+    ]
+    for action in ("add", "change", "delete")
+] + [("accounts", "view_user")]
+
+GROUP_PERMISSIONS = {
+    VIEWERS: _VIEW,
+    EDITORS: _VIEW + _EDIT,
+    ADMINISTRATORS: _VIEW + _EDIT + _ADMINISTER,
+}
+
+
+def sync_groups(apps, schema_editor=None) -> None:
+    """Create the groups and grant each exactly its permissions (idempotent).
+
+    Called from data migrations; a later migration that adds permissions calls it again.
+    Permissions are created after migrations by default, so they are created here first.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, pairs in GROUP_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        permissions = []
+        for app_label, codename in pairs:
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)
+
+
+def remove_groups(apps, schema_editor=None) -> None:
+    apps.get_model("auth", "Group").objects.filter(name__in=GROUP_PERMISSIONS).delete()

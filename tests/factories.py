@@ -1,0 +1,100 @@
+"""Factories for test data. Commitments get their status through the domain service."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from commitments import services
+from commitments.models import Body, Commitment, Source, StatusChange, Tag
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    language = "fr"
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.set(Group.objects.filter(name__in=extracted))
+        if create:
+            self.save()
+
+
+class BodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Body
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"body-{n}")
+    name = factory.Sequence(lambda n: f"Organisme {n}")
+    acronym = factory.Sequence(lambda n: f"ORG{n}")
+    kind = Body.Kind.MINISTRY
+    level = Body.Level.NATIONAL
+    country = "FR"
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"source-{n}")
+    title = factory.Sequence(lambda n: f"Document {n}")
+    publisher = "Ministère"
+    publication_date = datetime.date(2022, 7, 1)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"theme-{n}")
+    name = factory.Sequence(lambda n: f"Thème {n}")
+
+
+def make_commitment(
+    *,
+    status: str = Commitment.Status.NOT_STARTED,
+    effective_date: datetime.date = datetime.date(2020, 1, 1),
+    author=None,
+    tags=(),
+    **fields,
+) -> Commitment:
+    """Create a commitment with its first history entry, through the domain service."""
+    counter = next(_commitment_numbers)
+    fields.setdefault("key", f"commitment-{counter}")
+    fields.setdefault("title", f"Engagement {counter}")
+    fields.setdefault("category", Commitment.Category.ACTION_PLAN)
+    if "responsible_body" not in fields:
+        fields["responsible_body"] = BodyFactory()
+    return services.commitment_create(
+        status=status,
+        effective_date=effective_date,
+        author=author,
+        tags=tags,
+        origin=StatusChange.Origin.WEB,
+        today=max(effective_date, datetime.date.today()),
+        **fields,
+    )
+
+
+def _numbers():
+    number = 0
+    while True:
+        number += 1
+        yield number
+
+
+_commitment_numbers = _numbers()
