@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -299,6 +300,10 @@ class CommitmentQuerySet(models.QuerySet):
             due_date__gte=as_of, due_date__lte=as_of + datetime.timedelta(days=days)
         )
 
+    def public(self):
+        """Commitments marked public: what partners and anonymous callers may read."""
+        return self.filter(is_public=True)
+
     def for_body(self, body):
         """Commitments that ``body`` owes or monitors."""
         return self.filter(Q(responsible_body=body) | Q(monitoring_body=body))
@@ -464,6 +469,9 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:detail", args=[self.pk])
 
     def natural_key(self):
         return (self.key,)
