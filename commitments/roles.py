@@ -24,8 +24,11 @@ _VIEW = [
 _EDIT = [
     ("commitments", "change_commitment_status"),
     ("commitments", "add_statuschange"),
-    ("commitments", "add_source"),
+    ("commitments", "add_commitment"),
+    ("commitments", "change_commitment"),
     ("commitments", "add_citation"),
+    ("commitments", "add_source"),
+    ("commitments", "add_body"),
 ]
 _ADMINISTER = [
     (app, f"{action}_{model}")
