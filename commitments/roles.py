@@ -1,5 +1,6 @@
 """The three staff roles, as Django groups. Created by a data migration; named here once."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 VIEWERS = "viewers"
@@ -52,8 +53,8 @@ GROUP_PERMISSIONS = {
 def sync_groups(apps, schema_editor=None) -> None:
     """Create the groups and grant each exactly its permissions (idempotent).
 
-    Called from data migrations; a later migration that adds permissions calls it again.
-    Permissions are created after migrations by default, so they are created here first.
+    Called from data migrations; a migration that adds permissions calls it again.
+    Permissions are normally created after all migrations, so they are created here first.
     """
     from django.contrib.auth.management import create_permissions
 
@@ -66,12 +67,12 @@ def sync_groups(apps, schema_editor=None) -> None:
     Permission = apps.get_model("auth", "Permission")
     for group_name, pairs in GROUP_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=group_name)
-        permissions = []
+        wanted = Q()
         for app_label, codename in pairs:
-            permissions.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.set(permissions)
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        # A permission whose app is not migrated yet is granted by that app's own later
+        # migration, which calls this function again.
+        group.permissions.set(Permission.objects.filter(wanted))
 
 
 def remove_groups(apps, schema_editor=None) -> None:
