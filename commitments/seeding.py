@@ -1,0 +1,290 @@
+"""Loading the seed files in ``seeds/``: idempotent, all or nothing, never over staff's work.
+
+- A record is identified by its ``key``; one that exists already is left as it is, so that a
+  correction made by staff is never overwritten by a second run.
+- A commitment's seeded history entries are recorded through ``services.change_status``. On a
+  later run, entries added to the file since are recorded too, but only while every entry of the
+  commitment came from the seeds: once staff have recorded a change, its status is theirs.
+- Any malformed entry stops the load with the file, the entry and the reason, and the whole load
+  is rolled back.
+"""
+
+import dataclasses
+import datetime
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import services
+from .models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+
+SEED_FILES = ("bodies.yaml", "sources.yaml", "commitments.yaml")
+
+BODY_FIELDS = {"key", "name", "acronym", "kind", "level", "country", "description"}
+SOURCE_FIELDS = {
+    "key",
+    "title",
+    "publisher",
+    "publication_date",
+    "date_precision",
+    "url",
+    "language",
+    "document",
+    "note",
+}
+COMMITMENT_FIELDS = {
+    "key",
+    "title",
+    "summary",
+    "category",
+    "responsible_body",
+    "monitoring_body",
+    "due_date",
+    "due_date_note",
+    "is_public",
+    "tags",
+    "citations",
+    "history",
+}
+HISTORY_FIELDS = {"status", "effective_date", "note", "sources"}
+
+
+class SeedError(Exception):
+    """A malformed seed entry: says which file, which entry and why."""
+
+    def __init__(self, file: str, entry: str, reason: str):
+        self.file, self.entry, self.reason = file, entry, reason
+        super().__init__(f"{file}, {entry}: {reason}")
+
+
+@dataclasses.dataclass
+class SeedReport:
+    created: dict[str, int] = dataclasses.field(default_factory=dict)
+    kept: dict[str, int] = dataclasses.field(default_factory=dict)
+    history_recorded: int = 0
+    history_kept_for_staff: list[str] = dataclasses.field(default_factory=list)
+
+    def count(self, bucket: str, kind: str) -> None:
+        counts = getattr(self, bucket)
+        counts[kind] = counts.get(kind, 0) + 1
+
+
+def load_seeds(seed_dir: Path, *, today: datetime.date | None = None) -> SeedReport:
+    """Load every seed file in ``seed_dir`` in one transaction; raise ``SeedError`` if malformed."""
+    today = today or timezone.localdate()
+    entries = {name: _read(seed_dir / name) for name in SEED_FILES}
+    report = SeedReport()
+    with transaction.atomic():
+        bodies = _load_records(
+            Body, "bodies.yaml", entries["bodies.yaml"], BODY_FIELDS, report, kind="bodies"
+        )
+        sources = _load_records(
+            Source, "sources.yaml", entries["sources.yaml"], SOURCE_FIELDS, report, kind="sources"
+        )
+        for index, entry in enumerate(entries["commitments.yaml"], start=1):
+            _load_commitment(entry, index, bodies, sources, report, today)
+    return report
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise SeedError(name, "file", "not found") from error
+    except UnicodeDecodeError as error:
+        raise SeedError(name, "file", f"not valid UTF-8 ({error.reason})") from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise SeedError(name, "file", f"not valid YAML: {error}") from error
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise SeedError(name, "file", "must be a list of entries (mappings)")
+    return data
+
+
+def _entry_label(index: int, entry: dict) -> str:
+    key = entry.get("key")
+    return f"entry {index} (key {key!r})" if key else f"entry {index}"
+
+
+def _check_fields(file: str, label: str, entry: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise SeedError(file, label, f"unknown field(s): {', '.join(unknown)}")
+    if not entry.get("key"):
+        raise SeedError(file, label, "missing field: key")
+
+
+def _as_date(file: str, label: str, field: str, value) -> datetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError as error:
+        raise SeedError(file, label, f"{field}: {value!r} is not a date (YYYY-MM-DD)") from error
+
+
+def _validation_reason(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(
+            f"{field}: {' '.join(str(message) for message in messages)}"
+            for field, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)
+
+
+def _load_records(model, file, entries, allowed, report, *, kind) -> dict[str, Any]:
+    """Create the records missing by key; return every record of the file by key."""
+    existing = model.objects.in_bulk([entry.get("key") for entry in entries], field_name="key")
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        label = _entry_label(index, entry)
+        _check_fields(file, label, entry, allowed)
+        key = entry["key"]
+        if key in seen:
+            raise SeedError(file, label, f"duplicate key {key!r}")
+        seen.add(key)
+        values = {field: ("" if value is None else value) for field, value in entry.items()}
+        if "publication_date" in values:
+            values["publication_date"] = _as_date(
+                file, label, "publication_date", entry["publication_date"]
+            )
+        record = model(**values)
+        try:
+            record.full_clean(validate_unique=False)
+        except ValidationError as error:
+            raise SeedError(file, label, _validation_reason(error)) from error
+        if key in existing:
+            report.count("kept", kind)
+            continue
+        record.save()
+        existing[key] = record
+        report.count("created", kind)
+    return existing
+
+
+def _load_commitment(entry, index, bodies, sources, report, today) -> None:
+    file = "commitments.yaml"
+    label = _entry_label(index, entry)
+    _check_fields(file, label, entry, COMMITMENT_FIELDS)
+
+    def body(field: str, required: bool) -> Body | None:
+        key = entry.get(field)
+        if not key:
+            if required:
+                raise SeedError(file, label, f"missing field: {field}")
+            return None
+        if key not in bodies:
+            raise SeedError(file, label, f"{field}: unknown body {key!r} (not in bodies.yaml)")
+        return bodies[key]
+
+    def source_list(keys: Iterable[str], where: str) -> list[Source]:
+        found = []
+        for key in keys or ():
+            if key not in sources:
+                raise SeedError(file, label, f"{where}: unknown source {key!r}")
+            found.append(sources[key])
+        return found
+
+    citations = entry.get("citations") or []
+    if not citations:
+        raise SeedError(file, label, "at least one citation is required (the evidence)")
+    cited = [
+        (source_list([citation.get("source")], "citations")[0], citation.get("claim") or "")
+        for citation in citations
+    ]
+    history = entry.get("history") or []
+    if not history:
+        raise SeedError(file, label, "at least one history entry is required (the status)")
+    steps = []
+    for position, step in enumerate(history, start=1):
+        where = f"history entry {position}"
+        unknown = sorted(set(step) - HISTORY_FIELDS)
+        if unknown:
+            raise SeedError(file, label, f"{where}: unknown field(s): {', '.join(unknown)}")
+        if step.get("status") not in Status.values:
+            raise SeedError(file, label, f"{where}: unknown status {step.get('status')!r}")
+        effective = _as_date(file, label, f"{where} effective_date", step.get("effective_date"))
+        if effective is None:
+            raise SeedError(file, label, f"{where}: missing effective_date")
+        step_sources = source_list(step.get("sources"), where)
+        if not step_sources:
+            raise SeedError(file, label, f"{where}: cite at least one source")
+        steps.append((step["status"], effective, step.get("note") or "", step_sources))
+
+    fields = {
+        "key": entry["key"],
+        "title": entry.get("title") or "",
+        "summary": entry.get("summary") or "",
+        "category": entry.get("category") or Commitment.Category.OTHER,
+        "responsible_body": body("responsible_body", required=True),
+        "monitoring_body": body("monitoring_body", required=False),
+        "due_date": _as_date(file, label, "due_date", entry.get("due_date")),
+        "due_date_note": entry.get("due_date_note") or "",
+        "is_public": bool(entry.get("is_public", False)),
+    }
+    tags = [_tag(slug) for slug in entry.get("tags") or []]
+    commitment = Commitment.objects.filter(key=fields["key"]).first()
+    try:
+        if commitment is None:
+            first_status, first_date, first_note, first_sources = steps[0]
+            commitment = services.commitment_create(
+                status=first_status,
+                effective_date=first_date,
+                note=first_note,
+                status_sources=first_sources,
+                tags=tags,
+                origin=StatusChange.Origin.SEED,
+                today=today,
+                **fields,
+            )
+            report.count("created", "commitments")
+            report.history_recorded += 1
+        else:
+            report.count("kept", "commitments")
+        for source, claim in cited:
+            Citation.objects.get_or_create(commitment=commitment, source=source, claim=claim)
+        _record_missing_history(commitment, steps, report, today)
+    except ValidationError as error:
+        raise SeedError(file, label, _validation_reason(error)) from error
+
+
+def _record_missing_history(commitment, steps, report, today) -> None:
+    recorded = list(commitment.status_changes.values_list("new_status", "effective_date", "origin"))
+    if any(origin != StatusChange.Origin.SEED for _status, _date, origin in recorded):
+        if len(steps) > len(recorded):
+            report.history_kept_for_staff.append(commitment.key)
+        return
+    present = {(status, date) for status, date, _origin in recorded}
+    for status, effective, note, step_sources in steps:
+        if (status, effective) in present:
+            continue
+        services.change_status(
+            commitment=commitment,
+            new_status=status,
+            effective_date=effective,
+            note=note,
+            sources=step_sources,
+            origin=StatusChange.Origin.SEED,
+            today=today,
+        )
+        report.history_recorded += 1
+
+
+def _tag(slug: str) -> Tag:
+    slug = slugify(slug)
+    tag, _created = Tag.objects.get_or_create(
+        slug=slug, defaults={"name": slug.replace("-", " ").capitalize()}
+    )
+    return tag
