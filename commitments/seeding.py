@@ -262,14 +262,14 @@ def _load_commitment(entry, index, bodies, sources, report, today) -> None:
 
 def _record_missing_history(commitment, steps, report, today) -> None:
     recorded = list(commitment.status_changes.values_list("new_status", "effective_date", "origin"))
-    if any(origin != StatusChange.Origin.SEED for _status, _date, origin in recorded):
-        if len(steps) > len(recorded):
-            report.history_kept_for_staff.append(commitment.key)
-        return
     present = {(status, date) for status, date, _origin in recorded}
-    for status, effective, note, step_sources in steps:
-        if (status, effective) in present:
-            continue
+    missing = [step for step in steps if (step[0], step[1]) not in present]
+    if not missing:
+        return
+    if any(origin != StatusChange.Origin.SEED for _status, _date, origin in recorded):
+        report.history_kept_for_staff.append(commitment.key)
+        return
+    for status, effective, note, step_sources in missing:
         services.change_status(
             commitment=commitment,
             new_status=status,

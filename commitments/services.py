@@ -61,21 +61,23 @@ def _check_version(commitment: Commitment, expected_version: int | None) -> None
         raise StaleVersionError(current=commitment, expected_version=expected_version)
 
 
-def _bump_version(*, commitment: Commitment, read_version: int, **fields: Any) -> None:
+def _bump_version(
+    *, commitment: Commitment, read_version: int, increment: int = 1, **fields: Any
+) -> None:
     """Write ``fields`` only if nobody bumped the version since ``read_version`` was read.
 
     The conditional UPDATE is what makes this safe on every backend, locked row or not.
     """
     now = timezone.now()
     updated = Commitment.objects.filter(pk=commitment.pk, version=read_version).update(
-        version=F("version") + 1, updated_at=now, **fields
+        version=F("version") + increment, updated_at=now, **fields
     )
     if updated != 1:
         current = Commitment.objects.get(pk=commitment.pk)
         raise StaleVersionError(current=current, expected_version=read_version)
     for name, value in fields.items():
         setattr(commitment, name, value)
-    commitment.version = read_version + 1
+    commitment.version = read_version + increment
     commitment.updated_at = now
 
 
@@ -205,7 +207,13 @@ def change_status(
         origin=origin,
     )
     entry.sources.set(sources)
-    _bump_version(commitment=commitment, read_version=locked.version, status=new_status)
+    # The first entry completes the commitment's creation: it is not a new version.
+    _bump_version(
+        commitment=commitment,
+        read_version=locked.version,
+        increment=1 if latest else 0,
+        status=new_status,
+    )
     return entry
 
 
