@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "commitments",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "alerts.context_processors.alerts",
             ],
         },
     },
@@ -138,6 +140,25 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vigie@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# SMTP (production): host, port, credentials, TLS (STARTTLS, usually port 587) or SSL (465).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Absolute links in e-mails and calendar feeds, e.g. https://vigie.example.org (no trailing /).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Days before a due date at which a "deadline approaching" alert is raised, e.g. "30,7".
+ALERT_LEAD_DAYS = tuple(
+    sorted({int(days) for days in env_list("ALERT_LEAD_DAYS", "30,7")}, reverse=True)
+)
+if any(days <= 0 for days in ALERT_LEAD_DAYS):
+    raise ImproperlyConfigured("ALERT_LEAD_DAYS must be positive numbers of days, e.g. 30,7.")
 
 REST_FRAMEWORK = {
     # Deny by default: every API view states who may use it.
