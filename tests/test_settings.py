@@ -1,0 +1,47 @@
+"""Settings come from the environment; production refuses to start without a secret key."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PROJECT_DIR = settings.BASE_DIR
+
+
+def _start_django(**environment):
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
+         " print(settings.DEBUG, settings.TIME_ZONE, settings.LANGUAGE_CODE)"],
+        cwd=PROJECT_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "tracker.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = _start_django()
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set and DEBUG is off" in result.stderr
+
+
+def test_starts_with_a_secret_key_and_defaults_to_paris_and_french():
+    result = _start_django(SECRET_KEY="a-real-secret-from-the-environment")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "Europe/Paris", "fr"]
+
+
+def test_development_mode_runs_without_a_secret_key():
+    result = _start_django(DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "True"
+
+
+def test_time_zone_and_language_from_the_environment():
+    result = _start_django(SECRET_KEY="x", TIME_ZONE="UTC", LANGUAGE_CODE="en")
+    assert result.stdout.split() == ["False", "UTC", "en"]
