@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -305,6 +306,8 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ["title", "publisher", "key", "note"]
     date_hierarchy = "publication_date"
     prepopulated_fields = {"key": ["title"]}
+    # A URL typed without a scheme is taken as https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Tag)
