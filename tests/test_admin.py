@@ -28,14 +28,14 @@ def _admin_models():
 
 @pytest.mark.parametrize("model", _admin_models(), ids=lambda model: model._meta.label)
 def test_changelist_add_and_change_pages_render(admin_client, data, model):
-    info = model._meta.app_label, model._meta.model_name
-    response = admin_client.get(reverse("admin:%s_%s_changelist" % info))
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    response = admin_client.get(reverse(f"{prefix}_changelist"))
     assert response.status_code == 200
-    response = admin_client.get(reverse("admin:%s_%s_add" % info))
+    response = admin_client.get(reverse(f"{prefix}_add"))
     assert response.status_code in (200, 403)  # 403 only where adding is refused by design
     instance = model._default_manager.first()
     if instance is not None:
-        response = admin_client.get(reverse("admin:%s_%s_change" % info, args=[instance.pk]))
+        response = admin_client.get(reverse(f"{prefix}_change", args=[instance.pk]))
         assert response.status_code == 200
 
 
@@ -165,7 +165,8 @@ def test_history_inline_is_read_only(admin_client, data):
         reverse("admin:commitments_commitment_change", args=[commitment.pk])
     )
     inline = next(
-        formset for formset in response.context["inline_admin_formsets"]
+        formset
+        for formset in response.context["inline_admin_formsets"]
         if formset.formset.model is StatusChange
     )
     assert not inline.has_add_permission

@@ -94,13 +94,28 @@ class TestChangeStatus:
         [
             ("done", datetime.date(2022, 1, 1), "", "new_status", "invalid_status"),
             (Status.NOT_STARTED, datetime.date(2022, 1, 1), "", "new_status", "unchanged"),
-            (Status.MET, TODAY + datetime.timedelta(days=1), "", "effective_date",
-             "effective_date_in_future"),
-            (Status.MET, datetime.date(2019, 9, 30), "", "effective_date",
-             "effective_date_before_latest"),
+            (
+                Status.MET,
+                TODAY + datetime.timedelta(days=1),
+                "",
+                "effective_date",
+                "effective_date_in_future",
+            ),
+            (
+                Status.MET,
+                datetime.date(2019, 9, 30),
+                "",
+                "effective_date",
+                "effective_date_before_latest",
+            ),
             (Status.MET, None, "", "effective_date", "required"),
-            (Status.MET, datetime.date(2022, 1, 1), "x" * (services.NOTE_MAX_LENGTH + 1), "note",
-             "max_length"),
+            (
+                Status.MET,
+                datetime.date(2022, 1, 1),
+                "x" * (services.NOTE_MAX_LENGTH + 1),
+                "note",
+                "max_length",
+            ),
         ],
     )
     def test_bad_input_is_refused_with_a_coded_error(
@@ -158,9 +173,7 @@ class TestCommitmentUpdate:
 
     def test_status_cannot_be_changed_as_a_plain_field(self, commitment):
         with pytest.raises(TypeError):
-            services.commitment_update(
-                commitment=commitment, expected_version=1, status=Status.MET
-            )
+            services.commitment_update(commitment=commitment, expected_version=1, status=Status.MET)
 
 
 class TestOverdue:

@@ -99,8 +99,12 @@ def test_never_overwrites_a_status_staff_changed(db, seed_copy, editor):
     data = yaml.safe_load((seed_copy / "commitments.yaml").read_text(encoding="utf-8"))
     entry = next(item for item in data if item["key"] == plan.key)
     entry["history"].append(
-        {"status": "abandoned", "effective_date": "2023-01-01", "note": "x",
-         "sources": [entry["citations"][0]["source"]]}
+        {
+            "status": "abandoned",
+            "effective_date": "2023-01-01",
+            "note": "x",
+            "sources": [entry["citations"][0]["source"]],
+        }
     )
     entry["title"] = "Titre modifié dans le fichier"
     (seed_copy / "commitments.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
@@ -118,8 +122,12 @@ def test_new_seeded_entries_apply_while_only_seeds_wrote_history(db, seed_copy):
     data = yaml.safe_load((seed_copy / "commitments.yaml").read_text(encoding="utf-8"))
     entry = next(item for item in data if item["key"] == "troisieme-plan-action-national")
     entry["history"].append(
-        {"status": "abandoned", "effective_date": "2023-01-01", "note": "x",
-         "sources": [entry["citations"][0]["source"]]}
+        {
+            "status": "abandoned",
+            "effective_date": "2023-01-01",
+            "note": "x",
+            "sources": [entry["citations"][0]["source"]],
+        }
     )
     (seed_copy / "commitments.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
 
@@ -132,16 +140,23 @@ def test_new_seeded_entries_apply_while_only_seeds_wrote_history(db, seed_copy):
 @pytest.mark.parametrize(
     ("file", "mutate", "message"),
     [
-        ("commitments.yaml", lambda data: data[-1]["history"][0].update(status="forgotten"),
-         "unknown status 'forgotten'"),
-        ("commitments.yaml", lambda data: data[-1].update(responsible_body="nobody"),
-         "unknown body 'nobody'"),
-        ("commitments.yaml", lambda data: data[-1].update(due_date="18/10/2022"),
-         "is not a date"),
-        ("commitments.yaml", lambda data: data[-1].update(citations=[]),
-         "at least one citation"),
-        ("commitments.yaml", lambda data: data[-1].update(colour="red"),
-         "unknown field(s): colour"),
+        (
+            "commitments.yaml",
+            lambda data: data[-1]["history"][0].update(status="forgotten"),
+            "unknown status 'forgotten'",
+        ),
+        (
+            "commitments.yaml",
+            lambda data: data[-1].update(responsible_body="nobody"),
+            "unknown body 'nobody'",
+        ),
+        ("commitments.yaml", lambda data: data[-1].update(due_date="18/10/2022"), "is not a date"),
+        ("commitments.yaml", lambda data: data[-1].update(citations=[]), "at least one citation"),
+        (
+            "commitments.yaml",
+            lambda data: data[-1].update(colour="red"),
+            "unknown field(s): colour",
+        ),
         ("bodies.yaml", lambda data: data[-1].update(kind="alien"), "kind"),
         ("sources.yaml", lambda data: data.append(dict(data[0])), "duplicate key"),
     ],

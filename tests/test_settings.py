@@ -10,12 +10,19 @@ PROJECT_DIR = settings.BASE_DIR
 
 
 def _start_django(**environment):
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
+    }
     env.update(environment)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
-         " print(settings.DEBUG, settings.TIME_ZONE, settings.LANGUAGE_CODE)"],
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings;"
+            " print(settings.DEBUG, settings.TIME_ZONE, settings.LANGUAGE_CODE)",
+        ],
         cwd=PROJECT_DIR,
         env={**env, "DJANGO_SETTINGS_MODULE": "tracker.settings"},
         capture_output=True,
