@@ -343,6 +343,41 @@ class CommitmentQuerySet(models.QuerySet):
             counts[row["status"]] = row["total"]
         return counts
 
+    def for_dashboard(self, as_of: datetime.date):
+        """What every dashboard and list row shows: bodies, owner and ``days_overdue``."""
+        return self.with_relations().with_days_overdue(as_of)
+
+    def with_latest_change_id(self):
+        """Annotate ``latest_change_id``: the entry that set the current status.
+
+        The newest by effective date, then by time recorded (as ``services.change_status``
+        orders them); NULL for a commitment without history.
+        """
+        latest_entry = StatusChange.objects.filter(commitment=models.OuterRef("pk")).order_by(
+            "-effective_date", "-created_at", "-pk"
+        )
+        return self.annotate(latest_change_id=models.Subquery(latest_entry.values("pk")[:1]))
+
+    def deadlines_per_year(self, as_of: datetime.date) -> list[dict]:
+        """Dated commitments counted per year of their due date, split into final, overdue
+        (open and due strictly before ``as_of``) and upcoming (open, due on or after it)."""
+        from django.db.models.functions import ExtractYear
+
+        final = Q(status__in=Status.final_values())
+        rows = (
+            self.filter(due_date__isnull=False)
+            .order_by()
+            .annotate(year=ExtractYear("due_date"))
+            .values("year")
+            .annotate(
+                final=models.Count("pk", filter=final),
+                overdue=models.Count("pk", filter=~final & Q(due_date__lt=as_of)),
+                upcoming=models.Count("pk", filter=~final & Q(due_date__gte=as_of)),
+            )
+            .order_by("year")
+        )
+        return list(rows)
+
 
 class Commitment(models.Model):
     """Something the state promised or owes, to whom, by when, and where it stands."""

@@ -1,0 +1,327 @@
+"""Forms of the staff pages. Every status change they record goes through ``services``.
+
+Validation happens in ``clean()`` through ``services.check_status_change`` (which writes
+nothing), so bad input comes back at the field; ``save()`` then calls ``services.change_status``,
+which checks everything again inside its transaction.
+"""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.utils import ErrorDict
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Commitment, Source, Status, StatusChange
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class NewSourceForm(forms.ModelForm):
+    """A source typed in while recording a change: optional, created in the same transaction."""
+
+    class Meta:
+        model = Source
+        fields = ["title", "publisher", "publication_date", "url"]
+        widgets = {"publication_date": DATE_WIDGET}
+        labels = {
+            "title": _("Title of the new source"),
+            "publisher": _("Publisher"),
+            "publication_date": _("Publication date"),
+            "url": _("Web address (URL)"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def has_input(self) -> bool:
+        """Whether the user typed anything into the sub-form."""
+        if not self.is_bound:
+            return False
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_input() and not (cleaned.get("title") or "").strip():
+            self.add_error(
+                "title",
+                ValidationError(
+                    _("Give the new source a title, or leave all its fields empty."),
+                    code="required",
+                ),
+            )
+        return cleaned
+
+    def save(self, commit: bool = True) -> Source:
+        source = super().save(commit=False)
+        source.key = unique_source_key(source.title)
+        if commit:
+            source.save()
+        return source
+
+
+def unique_source_key(title: str) -> str:
+    """A slug from the title, made unique with a number when already taken (“titre-2”)."""
+    base = (slugify(title) or "source")[:70]
+    key, number = base, 1
+    while Source.objects.filter(key=key).exists():
+        number += 1
+        key = f"{base}-{number}"
+    return key
+
+
+class StatusFieldsMixin(forms.Form):
+    """The fields a status change needs, shared by the single and the bulk form."""
+
+    new_status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[("", _("Choose a status"))] + list(Status.choices),
+    )
+    effective_date = forms.DateField(
+        label=_("Effective date"),
+        widget=DATE_WIDGET,
+        help_text=_("When it happened (not today's date if it happened earlier), e.g. 2022-07-29."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=services.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What happened and why it matters, e.g. “The minister announced the plan”."),
+    )
+    sources = forms.ModelMultipleChoiceField(
+        label=_("Cited sources"),
+        queryset=Source.objects.order_by("title"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_(
+            "Existing documents that prove the change. Hold Ctrl (⌘ on a Mac) to pick several."
+        ),
+    )
+
+    def __init__(
+        self, *args, today: datetime.date | None = None, can_add_source: bool = False, **kwargs
+    ):
+        self.today = today or timezone.localdate()
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].initial = self.today
+        self.can_add_source = can_add_source
+        prefix = f"{self.prefix}-new_source" if self.prefix else "new_source"
+        self.new_source_form = NewSourceForm(self.data or None, prefix=prefix)
+
+    def is_valid(self) -> bool:
+        # Evaluate both so that every error shows at once.
+        main_valid = super().is_valid()
+        source_valid = self._new_source_valid()
+        return main_valid and source_valid
+
+    def _new_source_valid(self) -> bool:
+        if not self.new_source_form.has_input():
+            return True
+        if not self.can_add_source:
+            self.add_error(
+                None,
+                ValidationError(
+                    _("You may not add sources: pick an existing one."), code="permission_denied"
+                ),
+            )
+            return False
+        return self.new_source_form.is_valid()
+
+    def cited_sources(self) -> list[Source]:
+        """The picked sources plus the new one, created now (call inside the transaction)."""
+        sources = list(self.cleaned_data.get("sources") or [])
+        if self.can_add_source and self.new_source_form.has_input():
+            sources.append(self.new_source_form.save())
+        return sources
+
+    def check_against(self, commitment: Commitment) -> None:
+        """Run the domain validation for ``commitment``; errors land at their fields."""
+        new_status = self.cleaned_data.get("new_status")
+        effective_date = self.cleaned_data.get("effective_date")
+        if not new_status or not effective_date:
+            return  # The field already carries its error.
+        try:
+            services.check_status_change(
+                commitment=commitment,
+                new_status=new_status,
+                effective_date=effective_date,
+                note=self.cleaned_data.get("note", ""),
+                today=self.today,
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+
+
+class StatusChangeForm(StatusFieldsMixin):
+    """Record one status change on one commitment, refusing it if the commitment changed since
+    the form was opened (``expected_version``)."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        self.commitment = commitment
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = commitment.version
+        self.stale_error: services.StaleVersionError | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("expected_version")
+        if expected is not None and expected != self.commitment.version:
+            # Validating against someone else's state would be misleading: report the conflict.
+            self.stale_error = services.StaleVersionError(
+                current=self.commitment, expected_version=expected
+            )
+            raise ValidationError(
+                _("Someone else changed this commitment after you opened the form."),
+                code="stale",
+            )
+        self.check_against(self.commitment)
+        return cleaned
+
+    @transaction.atomic
+    def save(self, *, author) -> StatusChange:
+        """Create the new source (if any) and record the change, all or nothing.
+
+        Raises ``StaleVersionError`` if the commitment changed since the form was opened.
+        """
+        return services.change_status(
+            commitment=self.commitment,
+            new_status=self.cleaned_data["new_status"],
+            effective_date=self.cleaned_data["effective_date"],
+            author=author,
+            note=self.cleaned_data.get("note", ""),
+            sources=self.cited_sources(),
+            expected_version=self.cleaned_data["expected_version"],
+            origin=StatusChange.Origin.WEB,
+            today=self.today,
+        )
+
+    def for_review(self, current: Commitment) -> "StatusChangeForm":
+        """After a conflict: what the user typed, on ``current`` (the commitment as it is now),
+        not validated. Resubmitting then records the change on top of the other person's,
+        deliberately."""
+        data = self.data.copy()
+        data[self.add_prefix("expected_version")] = str(current.version)
+        form = StatusChangeForm(
+            data, commitment=current, can_add_source=self.can_add_source, today=self.today
+        )
+        # Shown for review, not validated: no error is displayed until the user resubmits.
+        form._errors = ErrorDict()
+        form.new_source_form._errors = ErrorDict()
+        return form
+
+
+class BulkStatusForm(StatusFieldsMixin):
+    """One status change, with one note and source, for several commitments at once.
+
+    The page sends the version of each listed commitment as ``version-<id>``; a commitment
+    changed since the page was opened is refused like any invalid one, and then nothing at all
+    is written.
+    """
+
+    commitments = forms.ModelMultipleChoiceField(
+        label=_("Commitments"),
+        queryset=Commitment.objects.all(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": _("Select at least one commitment.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_errors: list[tuple[Commitment, list[str]]] = []
+
+    def expected_versions(self) -> dict[int, int]:
+        versions = {}
+        for key, value in self.data.items():
+            if key.startswith("version-"):
+                try:
+                    versions[int(key.removeprefix("version-"))] = int(value)
+                except ValueError:
+                    continue
+        return versions
+
+    def clean(self):
+        cleaned = super().clean()
+        selected = cleaned.get("commitments")
+        if not selected or not cleaned.get("new_status") or not cleaned.get("effective_date"):
+            return cleaned
+        versions = self.expected_versions()
+        for commitment in selected:
+            expected = versions.get(commitment.pk)
+            if expected is not None and expected != commitment.version:
+                self.row_errors.append(
+                    (commitment, [str(_("changed by someone else since you opened the page"))])
+                )
+                continue
+            try:
+                services.check_status_change(
+                    commitment=commitment,
+                    new_status=cleaned["new_status"],
+                    effective_date=cleaned["effective_date"],
+                    note=cleaned.get("note", ""),
+                    today=self.today,
+                )
+            except ValidationError as error:
+                messages = [
+                    message
+                    for message_list in error.message_dict.values()
+                    for message in message_list
+                ]
+                self.row_errors.append((commitment, messages))
+        if self.row_errors:
+            raise ValidationError(
+                _(
+                    "Nothing was saved: %(count)d of the selected commitments cannot take this "
+                    "change."
+                ),
+                code="invalid_rows",
+                params={"count": len(self.row_errors)},
+            )
+        return cleaned
+
+    def save(self, *, author) -> list[StatusChange]:
+        """Record the change on every selected commitment in one transaction, or on none.
+
+        Every commitment is attempted so that all failures are reported together; if any
+        fails, the transaction is rolled back and ``row_errors`` says which and why.
+        """
+        versions = self.expected_versions()
+        entries: list[StatusChange] = []
+        with transaction.atomic():
+            sources = self.cited_sources()
+            for commitment in self.cleaned_data["commitments"]:
+                try:
+                    with transaction.atomic():
+                        entries.append(
+                            services.change_status(
+                                commitment=commitment,
+                                new_status=self.cleaned_data["new_status"],
+                                effective_date=self.cleaned_data["effective_date"],
+                                author=author,
+                                note=self.cleaned_data.get("note", ""),
+                                sources=sources,
+                                expected_version=versions.get(commitment.pk),
+                                origin=StatusChange.Origin.WEB,
+                                today=self.today,
+                            )
+                        )
+                except services.StaleVersionError:
+                    self.row_errors.append(
+                        (commitment, [str(_("changed by someone else since you opened the page"))])
+                    )
+                except ValidationError as error:
+                    self.row_errors.append(
+                        (commitment, [m for ms in error.message_dict.values() for m in ms])
+                    )
+            if self.row_errors:
+                transaction.set_rollback(True)
+                return []
+        return entries

@@ -1,0 +1,73 @@
+"""Template helpers for the staff pages: status badges, sortable headers, paging links."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def status_badge(value: str, label: str):
+    """A status label with its colour; the text carries the meaning, the colour only helps."""
+    return format_html('<span class="badge badge-{}">{}</span>', value, label)
+
+
+def _ordering_state(request, field: str) -> str:
+    """ "asc", "desc" or "" for ``field`` in the current ``ordering`` parameter."""
+    current = request.GET.get("ordering", "")
+    if current == field:
+        return "asc"
+    if current == f"-{field}":
+        return "desc"
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, field: str, label: str):
+    """A column header link: sorts by ``field``, then the reverse on a second click.
+
+    Keeps every filter in the query string and goes back to the first page.
+    """
+    request = context["request"]
+    state = _ordering_state(request, field)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["ordering"] = f"-{field}" if state == "asc" else field
+    if state == "asc":
+        hint, arrow = _("sorted ascending, click to sort descending"), "▲"
+    elif state == "desc":
+        hint, arrow = _("sorted descending, click to sort ascending"), "▼"
+    else:
+        hint, arrow = _("click to sort"), "↕"
+    return format_html(
+        '<a class="sort" href="?{}">{}<span class="visually-hidden"> ({})</span>'
+        '<span aria-hidden="true" class="sort-arrow"> {}</span></a>',
+        query.urlencode(),
+        label,
+        hint,
+        arrow,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def aria_sort(context, field: str):
+    state = _ordering_state(context["request"], field)
+    if state == "asc":
+        return format_html('aria-sort="ascending"')
+    if state == "desc":
+        return format_html('aria-sort="descending"')
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int):
+    """The current URL on page ``number``, filters and sorting kept."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
