@@ -57,7 +57,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "commitments",
     "alerts",
@@ -122,7 +125,7 @@ LANGUAGES = [
     ("fr", _("French")),
     ("en", _("English")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "commitments" / "api" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
@@ -164,6 +167,46 @@ REST_FRAMEWORK = {
     # Deny by default: every API view states who may use it.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Token first, so that an anonymous write is answered 401 with a WWW-Authenticate header.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "commitments.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "commitments.api.throttling.AnonymousThrottle",
+        "commitments.api.throttling.UserThrottle",
+    ],
+    # Requests per second/minute/hour/day; an empty variable disables that throttle.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_THROTTLE_RATE", "60/minute") or None,
+        "user": os.environ.get("API_USER_THROTTLE_RATE", "6000/hour") or None,
+    },
+    # Number of trusted reverse proxies in front of the app (client IP for anonymous throttling).
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES") or 0) or None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vigie API",
+    "DESCRIPTION": (
+        "Commitments of the French state and international bodies against human trafficking, "
+        "their status history, sources and bodies. Anonymous callers read public commitments "
+        "(and all bodies and sources) only; authenticate with a token "
+        "(`Authorization: Token <key>`, from your profile page) to read everything or write."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "commitments.models.Status",
+        "CategoryEnum": "commitments.models.Category",
+    },
 }
 
 LOGGING = {

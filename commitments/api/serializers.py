@@ -1,0 +1,344 @@
+"""API representations. Every field is listed explicitly; nothing is exposed by default.
+
+People's names (a commitment's staff owner, a status change's author) are shown only to
+callers who may read everything (``can_read_everything``): anonymous callers get ``null``.
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from commitments import services
+from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+
+MAX_RELATED_ITEMS = 50
+
+
+class PersonField(serializers.SlugRelatedField):
+    """A staff member by username; ``null`` for callers who may not see people's names."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "username")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if not self.context.get("show_people", False):
+            return None
+        return super().to_representation(value)
+
+    def use_pk_only_optimization(self):
+        return False
+
+
+class BodySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Body
+        fields = ["id", "key", "name", "acronym", "kind", "level", "country", "description"]
+
+
+class BodySummarySerializer(serializers.ModelSerializer):
+    """A body as shown inside a commitment."""
+
+    class Meta:
+        model = Body
+        fields = ["id", "key", "name", "acronym"]
+        read_only_fields = fields
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "key",
+            "title",
+            "publisher",
+            "publication_date",
+            "date_precision",
+            "url",
+            "language",
+            "document",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    """What one source says about the commitment."""
+
+    source_title = serializers.CharField(source="source.title", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = ["source", "source_title", "claim"]
+        read_only_fields = fields
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    """A commitment as read. ``is_overdue``/``days_overdue`` are derived as of today
+    (Europe/Paris): overdue means open and due strictly before today."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    responsible_body = BodySummarySerializer(read_only=True)
+    monitoring_body = BodySummarySerializer(read_only=True, allow_null=True)
+    owner = PersonField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Username of the staff member who follows it; null for anonymous callers."),
+    )
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    citations = CitationSerializer(many=True, read_only=True)
+    is_overdue = serializers.SerializerMethodField(
+        help_text=_("Open and due strictly before today.")
+    )
+    days_overdue = serializers.SerializerMethodField(
+        help_text=_("Days since the due date when overdue, else null.")
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "key",
+            "title",
+            "summary",
+            "category",
+            "category_label",
+            "status",
+            "status_label",
+            "responsible_body",
+            "monitoring_body",
+            "due_date",
+            "due_date_note",
+            "is_overdue",
+            "days_overdue",
+            "owner",
+            "tags",
+            "citations",
+            "is_public",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_is_overdue(self, commitment) -> bool:
+        return self.get_days_overdue(commitment) is not None
+
+    @extend_schema_field({"type": "integer", "nullable": True, "minimum": 1})
+    def get_days_overdue(self, commitment) -> int | None:
+        # From the queryset's with_days_overdue() annotation: no date arithmetic per row.
+        return commitment.days_overdue
+
+
+class CommitmentCsvSerializer(serializers.ModelSerializer):
+    """One flat spreadsheet row per commitment."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    responsible_body = serializers.CharField(source="responsible_body.name", read_only=True)
+    monitoring_body = serializers.CharField(
+        source="monitoring_body.name", read_only=True, default=None
+    )
+    owner = PersonField(read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+    days_overdue = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "key",
+            "title",
+            "category",
+            "category_label",
+            "status",
+            "status_label",
+            "responsible_body",
+            "monitoring_body",
+            "due_date",
+            "is_overdue",
+            "days_overdue",
+            "owner",
+            "tags",
+            "is_public",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_is_overdue(self, commitment) -> bool:
+        return commitment.days_overdue is not None
+
+
+def _limit_items(items):
+    if len(items) > MAX_RELATED_ITEMS:
+        raise serializers.ValidationError(
+            _("At most %(max)d items.") % {"max": MAX_RELATED_ITEMS}, code="max_items"
+        )
+    return items
+
+
+class CommitmentWriteSerializer(serializers.ModelSerializer):
+    """The descriptive fields an editor may change (never the status: see the history)."""
+
+    responsible_body = serializers.PrimaryKeyRelatedField(queryset=Body.objects.all())
+    monitoring_body = serializers.PrimaryKeyRelatedField(
+        queryset=Body.objects.all(), allow_null=True, required=False
+    )
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        help_text=_("Username of the staff member who follows it."),
+    )
+    tags = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Tag.objects.all(), many=True, required=False
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        write_only=True,
+        help_text=_("The version you read. Required unless an If-Match header carries the ETag."),
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "key",
+            "title",
+            "summary",
+            "category",
+            "responsible_body",
+            "monitoring_body",
+            "due_date",
+            "due_date_note",
+            "owner",
+            "tags",
+            "is_public",
+            "version",
+        ]
+
+    def validate_tags(self, tags):
+        return _limit_items(tags)
+
+
+class CommitmentCreateSerializer(CommitmentWriteSerializer):
+    """A new commitment and the first entry of its history, which sets its status."""
+
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        default=Status.NOT_STARTED,
+        help_text=_("Initial status, recorded as the first history entry."),
+    )
+    effective_date = serializers.DateField(
+        required=False,
+        help_text=_("When the initial status took effect; today if omitted. Not in the future."),
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=services.NOTE_MAX_LENGTH,
+        help_text=_("Why the commitment has this status, with a reference."),
+    )
+
+    class Meta(CommitmentWriteSerializer.Meta):
+        fields = [f for f in CommitmentWriteSerializer.Meta.fields if f != "version"] + [
+            "status",
+            "effective_date",
+            "note",
+        ]
+
+    def validate(self, attrs):
+        attrs.setdefault("effective_date", timezone.localdate())
+        return attrs
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    """One entry of a commitment's status history."""
+
+    author = PersonField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Username of who recorded it; null for seed data and anonymous callers."),
+    )
+    sources = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = StatusChange
+        fields = [
+            "id",
+            "commitment",
+            "previous_status",
+            "new_status",
+            "effective_date",
+            "note",
+            "author",
+            "origin",
+            "sources",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StatusChangeCreatedSerializer(StatusChangeSerializer):
+    commitment_version = serializers.IntegerField(
+        read_only=True, help_text=_("The commitment's version after this change.")
+    )
+
+    class Meta(StatusChangeSerializer.Meta):
+        fields = [*StatusChangeSerializer.Meta.fields, "commitment_version"]
+        read_only_fields = fields
+
+
+class StatusChangeCreateSerializer(serializers.Serializer):
+    """A status change to record, through the same domain function as the web pages."""
+
+    new_status = serializers.ChoiceField(choices=Status.choices)
+    effective_date = serializers.DateField(
+        help_text=_("When the change happened, e.g. 2022-07-29. Not in the future.")
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=services.NOTE_MAX_LENGTH
+    )
+    sources = serializers.PrimaryKeyRelatedField(
+        queryset=Source.objects.all(), many=True, required=False, default=list
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text=_(
+            "The commitment version you read. Required unless an If-Match header carries the ETag."
+        ),
+    )
+
+    def validate_sources(self, sources):
+        return _limit_items(sources)
+
+
+class StaleVersionSerializer(serializers.Serializer):
+    """Body of 409/412: the write was refused because the commitment changed meanwhile."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    current = CommitmentSerializer(help_text=_("The commitment as it is now."))
+    latest_change = StatusChangeSerializer(
+        allow_null=True, help_text=_("Its latest status change, if any.")
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class CodedErrorSerializer(ErrorSerializer):
+    code = serializers.CharField()

@@ -1,0 +1,31 @@
+"""``/api/``: the router's endpoints, the OpenAPI schema and its interactive documentation."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import permissions, routers
+
+from . import views
+
+app_name = "api"
+
+
+class ApiRootView(routers.APIRootView):
+    """The list of endpoints: open to everyone, like the public reads it points to."""
+
+    permission_classes = [permissions.AllowAny]
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = ApiRootView
+
+
+router = Router()
+router.register("commitments", views.CommitmentViewSet, basename="commitment")
+router.register("bodies", views.BodyViewSet, basename="body")
+router.register("sources", views.SourceViewSet, basename="source")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]
