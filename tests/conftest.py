@@ -70,3 +70,9 @@ def pytest_collection_modifyitems(config, items):
     )
     for item in postgres_only:
         item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    from django.db import connection
+
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
