@@ -223,7 +223,9 @@ class Delivery(models.Model):
         _("e-mailed at"),
         null=True,
         blank=True,
-        help_text=_("When the digest carrying it was accepted by the mail server; empty until then."),
+        help_text=_(
+            "When the digest carrying it was accepted by the mail server; empty until then."
+        ),
     )
     acknowledged_at = models.DateTimeField(
         _("acknowledged at"),

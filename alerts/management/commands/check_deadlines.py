@@ -1,0 +1,78 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from alerts import services
+
+
+def _parse_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(
+            f"--as-of expects a date as YYYY-MM-DD, e.g. 2024-05-31; got {value!r}."
+        ) from error
+
+
+class Command(BaseCommand):
+    help = (
+        "Raise the alerts due as of a date (lapsed deadlines, deadlines approaching at the "
+        "lead times of ALERT_LEAD_DAYS, status changes of watched commitments), close those "
+        "that no longer apply, and e-mail each recipient one digest of their new alerts. "
+        "Meant to run daily; running it again, or twice at once against one PostgreSQL "
+        "database, raises and e-mails each alert exactly once. Exits with an error when an "
+        "e-mail could not be sent; those alerts are retried on the next run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="The day to check as of (default: today in the site's time zone).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Report what would be raised and e-mailed; write nothing, send nothing.",
+        )
+
+    def handle(self, *args, as_of: str | None = None, dry_run: bool = False, **options):
+        day = _parse_date(as_of) if as_of else timezone.localdate()
+        if dry_run:
+            with transaction.atomic():
+                raised = services.raise_deadline_alerts(as_of=day)
+                digests = services.send_alert_digests(as_of=day, dry_run=True)
+                transaction.set_rollback(True)
+        else:
+            raised = services.raise_deadline_alerts(as_of=day)
+            digests = services.send_alert_digests(as_of=day)
+        self._report(raised, digests, dry_run=dry_run)
+        if digests.failures:
+            names = ", ".join(failure.username for failure in digests.failures)
+            raise CommandError(
+                f"{len(digests.failures)} digest(s) could not be sent ({names}); "
+                "their alerts stay pending and the next run retries them."
+            )
+
+    def _report(
+        self, raised: services.RaiseResult, digests: services.DigestResult, *, dry_run: bool
+    ) -> None:
+        prefix = "[dry run] would have " if dry_run else ""
+        due_soon = ", ".join(
+            f"{count} at {days} days" for days, count in sorted(raised.due_soon.items())
+        )
+        closed = sum(raised.closed.values())
+        self.stdout.write(
+            f"{prefix}raised as of {raised.as_of.isoformat()}: "
+            f"{raised.lapsed} lapsed, "
+            f"{raised.due_soon_total} due soon{f' ({due_soon})' if due_soon else ''}, "
+            f"{raised.status_changed} status changes; closed {closed}."
+        )
+        self.stdout.write(
+            f"{prefix}e-mailed {digests.sent} digest(s) carrying {digests.alerts} alert(s)"
+            + (f"; {len(digests.failures)} failed." if digests.failures else ".")
+        )
+        for failure in digests.failures:
+            self.stderr.write(f"  e-mail to {failure.username} failed: {failure.error}")

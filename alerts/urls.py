@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import feeds, views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("", views.InboxView.as_view(), name="inbox"),
+    path("acknowledge/", views.acknowledge, name="acknowledge"),
+    path("watch/<int:pk>/", views.watch, name="watch"),
+    path("watch/<int:pk>/remove/", views.unwatch, name="unwatch"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/reset/", views.calendar_reset, name="calendar_reset"),
+    path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
+]

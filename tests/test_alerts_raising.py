@@ -1,0 +1,388 @@
+"""Raising alerts: boundary days, lead times, catching up, moved dates, closing, recipients."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from alerts import services
+from alerts.models import Alert, Delivery, Watch
+from commitments import roles
+from commitments.models import Commitment, StatusChange
+from commitments.services import change_status, commitment_update
+
+from .factories import UserFactory, make_commitment
+
+pytestmark = pytest.mark.django_db
+
+DUE = datetime.date(2024, 6, 15)
+
+
+def day(offset: int) -> datetime.date:
+    """``DUE`` shifted by ``offset`` days (negative: before the deadline)."""
+    return DUE + datetime.timedelta(days=offset)
+
+
+@pytest.fixture
+def owner():
+    return UserFactory(username="owner", groups=[roles.EDITORS])
+
+
+@pytest.fixture
+def lead_days(settings):
+    settings.ALERT_LEAD_DAYS = (30, 7)
+    return settings.ALERT_LEAD_DAYS
+
+
+def raise_as_of(as_of):
+    return services.raise_deadline_alerts(as_of=as_of)
+
+
+def alerts_of(commitment, **filters):
+    return list(
+        Alert.objects.filter(commitment=commitment, **filters)
+        .order_by("created_at", "pk")
+        .values_list("kind", "due_date", "lead_days")
+    )
+
+
+# --- lapsed -----------------------------------------------------------------------------------
+
+
+def test_due_today_is_not_lapsed_due_yesterday_is(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+
+    result = raise_as_of(DUE)
+    assert result.lapsed == 0
+    assert alerts_of(commitment, kind=Alert.Kind.LAPSED) == []
+
+    result = raise_as_of(day(1))
+    assert result.lapsed == 1
+    assert alerts_of(commitment, kind=Alert.Kind.LAPSED) == [("lapsed", DUE, 0)]
+
+
+def test_final_and_undated_commitments_never_lapse(owner, lead_days):
+    make_commitment(due_date=DUE, owner=owner, status=Commitment.Status.MET)
+    make_commitment(due_date=DUE, owner=owner, status=Commitment.Status.ABANDONED)
+    make_commitment(due_date=None, owner=owner)
+
+    result = raise_as_of(day(10))
+
+    assert result.total == 0
+    assert Alert.objects.count() == 0
+
+
+def test_running_twice_raises_once(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    first = raise_as_of(day(3))
+    second = raise_as_of(day(3))
+    third = raise_as_of(day(4))
+
+    assert (first.lapsed, second.lapsed, third.lapsed) == (1, 0, 0)
+    assert alerts_of(commitment) == [("lapsed", DUE, 0)]
+    assert Delivery.objects.count() == 1
+    assert second.deliveries == 0
+
+
+# --- due soon ---------------------------------------------------------------------------------
+
+
+def test_lead_time_alerts_on_the_exact_days(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+
+    assert raise_as_of(day(-31)).total == 0
+    assert raise_as_of(day(-30)).due_soon == {30: 1}
+    assert raise_as_of(day(-29)).total == 0
+    assert raise_as_of(day(-8)).total == 0
+    assert raise_as_of(day(-7)).due_soon == {7: 1}
+    assert raise_as_of(day(0)).total == 0
+    assert raise_as_of(day(1)).lapsed == 1
+
+    assert alerts_of(commitment) == [
+        ("due_soon", DUE, 30),
+        ("due_soon", DUE, 7),
+        ("lapsed", DUE, 0),
+    ]
+
+
+def test_missed_runs_catch_up_with_the_nearest_lead_only_once(owner, lead_days):
+    """Runs missed from D-40 to D-5: the D-5 run raises the 7-day alert only, once."""
+    commitment = make_commitment(due_date=DUE, owner=owner)
+
+    assert raise_as_of(day(-40)).total == 0
+    assert raise_as_of(day(-5)).due_soon == {7: 1}
+    assert raise_as_of(day(-4)).total == 0
+    assert raise_as_of(day(-1)).total == 0
+
+    assert alerts_of(commitment) == [("due_soon", DUE, 7)]
+
+
+def test_missed_run_within_the_first_window_catches_up(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+
+    assert raise_as_of(day(-20)).due_soon == {30: 1}
+    assert raise_as_of(day(-20)).total == 0
+    assert raise_as_of(day(-2)).due_soon == {7: 1}
+
+    assert alerts_of(commitment) == [("due_soon", DUE, 30), ("due_soon", DUE, 7)]
+
+
+def test_due_date_set_inside_the_nearest_window_raises_on_its_day(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    assert raise_as_of(DUE).due_soon == {7: 1}
+    assert alerts_of(commitment) == [("due_soon", DUE, 7)]
+
+
+def test_lead_days_come_from_settings(owner, settings):
+    settings.ALERT_LEAD_DAYS = (10,)
+    commitment = make_commitment(due_date=DUE, owner=owner)
+
+    assert raise_as_of(day(-30)).total == 0
+    assert raise_as_of(day(-10)).due_soon == {10: 1}
+    assert alerts_of(commitment) == [("due_soon", DUE, 10)]
+
+
+def test_several_commitments_raise_each_their_own(owner, lead_days):
+    lapsed = make_commitment(due_date=day(-1), owner=owner)
+    soon_7 = make_commitment(due_date=day(3), owner=owner)
+    soon_30 = make_commitment(due_date=day(20), owner=owner)
+    later = make_commitment(due_date=day(31), owner=owner)
+
+    result = raise_as_of(DUE)
+
+    assert (result.lapsed, result.due_soon) == (1, {7: 1, 30: 1})
+    assert alerts_of(lapsed) == [("lapsed", day(-1), 0)]
+    assert alerts_of(soon_7) == [("due_soon", day(3), 7)]
+    assert alerts_of(soon_30) == [("due_soon", day(20), 30)]
+    assert alerts_of(later) == []
+
+
+# --- moved due dates and final statuses ---------------------------------------------------------
+
+
+def test_moved_due_date_closes_old_alerts_and_raises_its_own(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    raise_as_of(day(2))
+    old = Alert.objects.get(commitment=commitment)
+
+    new_due = day(5)
+    commitment_update(commitment=commitment, expected_version=None, due_date=new_due)
+    result = raise_as_of(day(2))
+
+    old.refresh_from_db()
+    assert old.closed_at is not None
+    assert old.closed_reason == Alert.CloseReason.DUE_DATE_MOVED
+    assert result.closed[Alert.CloseReason.DUE_DATE_MOVED] == 1
+    assert result.due_soon == {7: 1}
+    assert alerts_of(commitment, closed_at__isnull=True) == [("due_soon", new_due, 7)]
+
+    # The new date lapses in its turn, with its own alert.
+    assert raise_as_of(day(6)).lapsed == 1
+    assert alerts_of(commitment, kind="lapsed") == [("lapsed", DUE, 0), ("lapsed", new_due, 0)]
+
+
+def test_removed_due_date_closes_its_alerts(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    raise_as_of(day(2))
+    commitment_update(commitment=commitment, expected_version=None, due_date=None)
+
+    raise_as_of(day(3))
+
+    alert = Alert.objects.get(commitment=commitment)
+    assert alert.closed_reason == Alert.CloseReason.DUE_DATE_MOVED
+
+
+def test_final_status_closes_open_alerts(owner, lead_days, editor):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    other = make_commitment(due_date=DUE, owner=owner)
+    raise_as_of(day(2))
+    change_status(
+        commitment=commitment,
+        new_status=Commitment.Status.MET,
+        effective_date=datetime.date.today(),
+        author=editor,
+    )
+
+    result = raise_as_of(day(3))
+
+    assert result.closed[Alert.CloseReason.FINAL_STATUS] == 1
+    lapsed = Alert.objects.get(commitment=commitment, kind=Alert.Kind.LAPSED)
+    assert lapsed.closed_reason == Alert.CloseReason.FINAL_STATUS
+    assert Alert.objects.get(commitment=other, kind=Alert.Kind.LAPSED).closed_at is None
+    # The change itself is news for the owner (as of the day it was recorded), never closed.
+    raise_as_of(timezone.localdate())
+    status_alert = Alert.objects.get(commitment=commitment, kind=Alert.Kind.STATUS_CHANGED)
+    assert status_alert.closed_at is None
+    # A closed alert leaves the owner's pending and unacknowledged lists.
+    assert not Delivery.objects.pending_notification().filter(alert=lapsed).exists()
+
+
+# --- recipients -------------------------------------------------------------------------------
+
+
+def test_owner_and_watchers_receive_deadline_alerts(owner, lead_days):
+    watcher = UserFactory(username="watcher")
+    inactive = UserFactory(username="gone")
+    inactive.is_active = False
+    inactive.save()
+    bystander = UserFactory(username="bystander")
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    services.watch_start(user=watcher, commitment=commitment)
+    services.watch_start(user=inactive, commitment=commitment)
+
+    raise_as_of(day(1))
+
+    alert = Alert.objects.get(commitment=commitment)
+    assert set(alert.recipients.values_list("username", flat=True)) == {"owner", "watcher"}
+    assert not Delivery.objects.filter(user=bystander).exists()
+
+
+def test_owner_who_opted_out_receives_nothing(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    services.watch_stop(user=owner, commitment=commitment)
+
+    raise_as_of(day(1))
+
+    assert Alert.objects.filter(commitment=commitment).count() == 1
+    assert Delivery.objects.count() == 0
+    assert not services.is_watching(user=owner, commitment=commitment)
+
+
+def test_unowned_commitment_raises_alert_without_recipient(lead_days):
+    commitment = make_commitment(due_date=DUE)
+    assert raise_as_of(day(1)).lapsed == 1
+    assert Alert.objects.get(commitment=commitment).deliveries.count() == 0
+
+
+def test_new_watcher_receives_open_alerts_not_closed_ones(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    closed_one = make_commitment(due_date=DUE, owner=owner)
+    raise_as_of(day(1))
+    Alert.objects.filter(commitment=closed_one).update(
+        closed_at=timezone.now(), closed_reason=Alert.CloseReason.DUE_DATE_MOVED
+    )
+    watcher = UserFactory(username="late-watcher")
+    services.watch_start(user=watcher, commitment=commitment)
+    services.watch_start(user=watcher, commitment=closed_one)
+
+    result = raise_as_of(day(2))
+
+    assert result.total == 0
+    assert result.deliveries == 1
+    assert list(
+        Delivery.objects.filter(user=watcher).values_list("alert__commitment", flat=True)
+    ) == [commitment.pk]
+
+
+# --- status changes -----------------------------------------------------------------------------
+
+
+def test_status_change_by_someone_else_is_told_to_owner_and_watchers(owner, lead_days, editor):
+    watcher = UserFactory(username="watcher")
+    commitment = make_commitment(due_date=DUE, owner=owner)
+    services.watch_start(user=watcher, commitment=commitment)
+    services.watch_start(user=editor, commitment=commitment)
+    today = timezone.localdate()
+    entry = change_status(
+        commitment=commitment,
+        new_status=Commitment.Status.IN_PROGRESS,
+        effective_date=today,
+        author=editor,
+    )
+
+    result = raise_as_of(today)
+    again = raise_as_of(today)
+
+    assert result.status_changed == 1
+    assert again.status_changed == 0
+    alert = Alert.objects.get(kind=Alert.Kind.STATUS_CHANGED)
+    assert alert.status_change == entry
+    # The author is a watcher too, but is not told of their own change.
+    assert set(alert.recipients.values_list("username", flat=True)) == {"owner", "watcher"}
+
+
+def test_owner_is_not_told_of_own_status_change(owner, lead_days):
+    commitment = make_commitment(due_date=None, owner=owner)
+    today = timezone.localdate()
+    change_status(
+        commitment=commitment,
+        new_status=Commitment.Status.ANNOUNCED,
+        effective_date=today,
+        author=owner,
+    )
+    assert raise_as_of(today).status_changed == 1
+    assert Delivery.objects.count() == 0
+
+
+def test_creation_seed_and_old_changes_are_not_news(owner, lead_days):
+    today = timezone.localdate()
+    commitment = make_commitment(due_date=None, owner=owner)  # creation entry: not news
+    change_status(
+        commitment=commitment,
+        new_status=Commitment.Status.ANNOUNCED,
+        effective_date=today,
+        origin=StatusChange.Origin.SEED,
+    )
+    old = change_status(
+        commitment=commitment, new_status=Commitment.Status.IN_PROGRESS, effective_date=today
+    )
+    StatusChange.objects.filter(pk=old.pk).update(
+        created_at=timezone.now()
+        - datetime.timedelta(days=services.STATUS_CHANGE_LOOKBACK_DAYS + 2)
+    )
+
+    assert raise_as_of(today).status_changed == 0
+
+
+def test_status_change_without_author_reaches_the_owner(owner, lead_days):
+    today = timezone.localdate()
+    commitment = make_commitment(due_date=None, owner=owner)
+    change_status(
+        commitment=commitment,
+        new_status=Commitment.Status.ANNOUNCED,
+        effective_date=today,
+        origin=StatusChange.Origin.IMPORT,
+    )
+    assert raise_as_of(today).status_changed == 1
+    assert list(Delivery.objects.values_list("user__username", flat=True)) == ["owner"]
+
+
+# --- set-based: the query count does not grow with the data -------------------------------------
+
+
+def _populate(count: int, owner, watcher) -> None:
+    for index in range(count):
+        commitment = make_commitment(due_date=day(-(index % 40) - 1), owner=owner)
+        if index % 2:
+            Watch.objects.create(user=watcher, commitment=commitment)
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_raising_query_count_is_constant(count, owner, lead_days, django_assert_num_queries):
+    watcher = UserFactory(username="watcher")
+    _populate(count, owner, watcher)
+
+    # close (2) + lapsed, due soon, status changes (3) + deliveries (2) + count (1),
+    # inside one transaction (SAVEPOINT and RELEASE under the test's transaction).
+    with django_assert_num_queries(10):
+        result = services.raise_deadline_alerts(as_of=DUE)
+
+    assert result.lapsed == count
+    assert Delivery.objects.count() == count + count // 2
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_whole_run_query_count_is_constant(count, owner, lead_days, mailoutbox):
+    watcher = UserFactory(username="watcher")
+    _populate(count, owner, watcher)
+
+    with CaptureQueriesContext(connection) as queries:
+        services.raise_deadline_alerts(as_of=DUE)
+        digests = services.send_alert_digests(as_of=DUE)
+
+    assert digests.sent == 2
+    assert digests.alerts == count + count // 2
+    # Raising (10) + recipients (1) + per recipient: savepoint, lock-and-read, update, release.
+    assert len(queries) == 10 + 1 + 2 * 4, [query["sql"] for query in queries.captured_queries]
