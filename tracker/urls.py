@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("alerts/", include("alerts.urls")),
     path("api/", include("commitments.api.urls")),
     path("", include("commitments.urls")),
 ]
