@@ -29,13 +29,17 @@ class ApiPermission(BasePermission):
     """
 
     def has_permission(self, request, view) -> bool:
+        action_map = getattr(view, "action_map", None)
+        if (
+            action_map is not None
+            and request.method != "OPTIONS"
+            and request.method.lower() not in action_map
+        ):
+            return True  # the view answers 405 Method Not Allowed
         if request.method in SAFE_METHODS:
             if getattr(view, "read_requires_authentication", False):
                 return bool(request.user and request.user.is_authenticated)
             return True
-        action_map = getattr(view, "action_map", None)
-        if action_map is not None and request.method.lower() not in action_map:
-            return True  # the view answers 405 Method Not Allowed
         if not (request.user and request.user.is_authenticated):
             return False  # 401: authentication would help
         return request.user.has_perms(view.get_required_permissions(request.method))

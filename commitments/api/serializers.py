@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alerts.models import AlertKind, CloseReason, Delivery
 from commitments import services
 from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
 
@@ -342,3 +343,65 @@ class ErrorSerializer(serializers.Serializer):
 
 class CodedErrorSerializer(ErrorSerializer):
     code = serializers.CharField()
+
+
+class CommitmentSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commitment
+        fields = ["id", "key", "title"]
+        read_only_fields = fields
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """One alert as delivered to the caller (the ``id`` is that of the delivery)."""
+
+    kind = serializers.ChoiceField(source="alert.kind", choices=AlertKind.choices, read_only=True)
+    kind_label = serializers.CharField(source="alert.get_kind_display", read_only=True)
+    commitment = CommitmentSummarySerializer(source="alert.commitment", read_only=True)
+    due_date = serializers.DateField(source="alert.due_date", read_only=True, allow_null=True)
+    lead_days = serializers.IntegerField(source="alert.lead_days", read_only=True)
+    status_change = serializers.IntegerField(
+        source="alert.status_change_id", read_only=True, allow_null=True
+    )
+    new_status = serializers.ChoiceField(
+        source="alert.status_change.new_status",
+        choices=Status.choices,
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("For a status-change alert: the new status; else null."),
+    )
+    raised_at = serializers.DateTimeField(source="alert.created_at", read_only=True)
+    closed_at = serializers.DateTimeField(source="alert.closed_at", read_only=True)
+    closed_reason = serializers.ChoiceField(
+        source="alert.closed_reason",
+        choices=CloseReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("Why it no longer applies; empty while open."),
+    )
+    is_acknowledged = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "commitment",
+            "due_date",
+            "lead_days",
+            "status_change",
+            "new_status",
+            "raised_at",
+            "closed_at",
+            "closed_reason",
+            "notified_at",
+            "acknowledged_at",
+            "is_acknowledged",
+        ]
+        read_only_fields = fields
+
+
+class AcknowledgedCountSerializer(serializers.Serializer):
+    acknowledged = serializers.IntegerField(help_text=_("How many alerts were marked as seen."))

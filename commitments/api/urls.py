@@ -23,6 +23,7 @@ router = Router()
 router.register("commitments", views.CommitmentViewSet, basename="commitment")
 router.register("bodies", views.BodyViewSet, basename="body")
 router.register("sources", views.SourceViewSet, basename="source")
+router.register("alerts", views.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

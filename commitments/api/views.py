@@ -22,16 +22,21 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from alerts import services as alert_services
+from alerts.models import Delivery
 from commitments import services
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Body, Citation, Commitment, Source, StatusChange
 
 from . import schema
 from .exceptions import Conflict, PreconditionRequired, validation_error_detail
+from .filters import AlertFilterSet
 from .pagination import Pagination
 from .permissions import ApiPermission, can_read_everything, model_permissions
 from .renderers import CSVRenderer
 from .serializers import (
+    AcknowledgedCountSerializer,
+    AlertSerializer,
     BodySerializer,
     CommitmentCreateSerializer,
     CommitmentCsvSerializer,
@@ -223,13 +228,15 @@ class CommitmentViewSet(
         return getattr(self, "as_of", None) or timezone.localdate()
 
     def get_queryset(self):
-        queryset = (
-            Commitment.objects.with_relations()
-            .with_days_overdue(self.get_as_of())
-            .prefetch_related(
-                "tags", Prefetch("citations", queryset=Citation.objects.select_related("source"))
-            )
-        )
+        queryset = Commitment.objects.with_relations().with_days_overdue(self.get_as_of())
+        # Load only what the representation shows: the history needs the commitment alone,
+        # the CSV rows show tags but not citations.
+        if self.action != "history":
+            queryset = queryset.prefetch_related("tags")
+            if not (self.action == "list" and self._wants_csv()):
+                queryset = queryset.prefetch_related(
+                    Prefetch("citations", queryset=Citation.objects.select_related("source"))
+                )
         if not can_read_everything(self.request.user):
             queryset = queryset.public()
         return queryset
@@ -605,3 +612,84 @@ class SourceViewSet(ApiViewSetMixin, viewsets.ModelViewSet):
             )
         with transaction.atomic():
             instance.delete()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("Your alerts"),
+        description=gettext_lazy(
+            "The alerts delivered to you (as owner or watcher of a commitment), newest first."
+        ),
+        responses={
+            200: AlertSerializer(many=True),
+            400: schema.BAD_REQUEST,
+            401: schema.UNAUTHORIZED,
+            404: schema.NOT_FOUND,
+            429: schema.THROTTLED,
+        },
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("One of your alerts"),
+        parameters=[ID_PARAMETER],
+        responses={
+            200: AlertSerializer,
+            401: schema.UNAUTHORIZED,
+            404: schema.NOT_FOUND,
+            429: schema.THROTTLED,
+        },
+    ),
+)
+class AlertViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The caller's own alerts (deliveries). Any authenticated user, on their own alerts only:
+    someone else's is 404. Anonymous callers: 401."""
+
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilterSet
+    read_requires_authentication = True
+    queryset = Delivery.objects.none()  # the model, for the schema
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.is_authenticated:
+            return Delivery.objects.none()
+        return (
+            Delivery.objects.for_user(user).with_relations().order_by("-alert__created_at", "-pk")
+        )
+
+    def get_required_permissions(self, method: str) -> list[str]:
+        return []  # acknowledging one's own alerts needs no role
+
+    @extend_schema(
+        summary=gettext_lazy("Acknowledge one of your alerts"),
+        description=gettext_lazy("Marks it as seen. Acknowledging it again changes nothing."),
+        parameters=[ID_PARAMETER],
+        request=None,
+        responses={
+            200: AlertSerializer,
+            401: schema.UNAUTHORIZED,
+            404: schema.NOT_FOUND,
+            429: schema.THROTTLED,
+        },
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def acknowledge(self, request, *args, **kwargs):
+        delivery = self.get_object()
+        alert_services.deliveries_acknowledge(
+            user=request.user, deliveries=Delivery.objects.filter(pk=delivery.pk)
+        )
+        delivery.refresh_from_db(fields=["acknowledged_at"])
+        return Response(AlertSerializer(delivery, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary=gettext_lazy("Acknowledge all your alerts"),
+        request=None,
+        responses={
+            200: AcknowledgedCountSerializer,
+            401: schema.UNAUTHORIZED,
+            429: schema.THROTTLED,
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="acknowledge-all", filter_backends=[])
+    def acknowledge_all(self, request, *args, **kwargs):
+        count = alert_services.deliveries_acknowledge(user=request.user)
+        return Response({"acknowledged": count})
