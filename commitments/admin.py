@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
-from . import services
+from . import resources, services
 from .models import Body, Citation, Commitment, Source, StatusChange, Tag
 
 
@@ -166,8 +168,49 @@ class CommitmentAdminForm(forms.ModelForm):
                 self.add_error(field_names.get(field), errors)
 
 
+class SpreadsheetMixin(ImportExportMixin):
+    """CSV and XLSX import (with a preview) and export, from the admin's list pages.
+
+    All or nothing: a row that turns out invalid when the import is confirmed (someone changed
+    the data since the preview) rolls the whole file back, and the rows' errors are shown.
+    """
+
+    import_formats = resources.IMPORT_FORMATS
+    export_formats = resources.EXPORT_FORMATS
+
+    def get_import_data_kwargs(self, **kwargs):
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        self.message_user(
+            request,
+            gettext(
+                "The import was cancelled and nothing was written: the data changed since "
+                "the preview. Here are the rows' errors; correct the file and import it "
+                "again."
+            ),
+            messages.ERROR,
+        )
+        resource_classes = self.get_import_resource_classes(request)
+        form = self.get_import_form_class(request)(self.get_import_formats(), resource_classes)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import"),
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+            "result": result,
+            "import_error_display": self.import_error_display,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(SpreadsheetMixin, admin.ModelAdmin):
+    resource_classes = [resources.CommitmentResource]
     form = CommitmentAdminForm
     list_display = [
         "title",
@@ -292,7 +335,8 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Body)
-class BodyAdmin(admin.ModelAdmin):
+class BodyAdmin(SpreadsheetMixin, admin.ModelAdmin):
+    resource_classes = [resources.BodyResource]
     list_display = ["name", "acronym", "kind", "level", "country"]
     list_filter = ["kind", "level"]
     search_fields = ["name", "acronym", "key"]
@@ -300,7 +344,8 @@ class BodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SpreadsheetMixin, admin.ModelAdmin):
+    resource_classes = [resources.SourceResource]
     list_display = ["title", "publisher", "publication_date", "date_precision", "language"]
     list_filter = ["language", "publisher"]
     search_fields = ["title", "publisher", "key", "note"]

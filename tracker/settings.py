@@ -209,6 +209,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Spreadsheet import: one transaction for the whole file; importing needs the "add"
+# permission of the model, exporting the "view" one.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
