@@ -8,13 +8,13 @@ from alerts.models import AlertKind, Delivery
 
 class AlertFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(
-        field_name="alert__kind", choices=AlertKind.choices, label=_("Kind")
+        field_name="alert__kind", choices=AlertKind.choices, label=_("Alert kind")
     )
     acknowledged = django_filters.BooleanFilter(
         field_name="acknowledged_at",
         lookup_expr="isnull",
         exclude=True,
-        label=_("Acknowledged"),
+        label=_("Acknowledged by you"),
     )
     open = django_filters.BooleanFilter(
         field_name="alert__closed_at",
