@@ -24,6 +24,14 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class NewSourceForm(forms.ModelForm):
     """A source typed in while recording a change: optional, created in the same transaction."""
 
+    url = forms.URLField(
+        label=_("Web address (URL)"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("e.g. https://www.diplomatie.gouv.fr/…"),
+    )
+
     class Meta:
         model = Source
         fields = ["title", "publisher", "publication_date", "url"]

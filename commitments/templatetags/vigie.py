@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -54,9 +55,9 @@ def sort_link(context, field: str, label: str):
 def aria_sort(context, field: str):
     state = _ordering_state(context["request"], field)
     if state == "asc":
-        return format_html('aria-sort="ascending"')
+        return mark_safe('aria-sort="ascending"')
     if state == "desc":
-        return format_html('aria-sort="descending"')
+        return mark_safe('aria-sort="descending"')
     return ""
 
 
