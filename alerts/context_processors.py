@@ -1,10 +1,12 @@
 """Alert figures for every page: the navigation bar's count and the dashboard's lapsed list.
 
-Both are lazy: a page that does not show them issues no query; a page that does issues one
-query per value, whatever the number of alerts.
+Both are memoised callables, which templates call when they first use them: a page that does
+not show them issues no query; a page that does issues one query per value, whatever the
+number of alerts and however many times the template mentions it.
 """
 
-from django.utils.functional import SimpleLazyObject
+from collections.abc import Callable
+from functools import cache
 
 from .models import Alert, Delivery
 
@@ -23,16 +25,17 @@ def unacknowledged_lapsed_deliveries(user, limit: int = DASHBOARD_PANEL_SIZE) ->
     )
 
 
-def alerts(request) -> dict:
-    """``unacknowledged_alert_count`` and ``unacknowledged_lapsed_alerts`` for logged-in staff."""
+def unacknowledged_count(user) -> int:
+    """How many open alerts ``user`` has not acknowledged (the navigation bar's badge)."""
+    return Delivery.objects.for_user(user).unacknowledged().count()
+
+
+def alerts(request) -> dict[str, Callable]:
+    """``unacknowledged_alert_count`` and ``unacknowledged_lapsed_alerts`` for logged-in users."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "unacknowledged_alert_count": SimpleLazyObject(
-            lambda: Delivery.objects.for_user(user).unacknowledged().count()
-        ),
-        "unacknowledged_lapsed_alerts": SimpleLazyObject(
-            lambda: unacknowledged_lapsed_deliveries(user)
-        ),
+        "unacknowledged_alert_count": cache(lambda: unacknowledged_count(user)),
+        "unacknowledged_lapsed_alerts": cache(lambda: unacknowledged_lapsed_deliveries(user)),
     }

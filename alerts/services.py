@@ -28,6 +28,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connections, router, transaction
 from django.db.models import (
+    BigIntegerField,
     Case,
     DateField,
     DateTimeField,
@@ -41,6 +42,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -110,6 +112,9 @@ def _insert_from_select(model, columns: Sequence[str], queryset: QuerySet) -> in
         cursor.execute(statement, params)
         return max(cursor.rowcount, 0)
 
+
+# A typed NULL: PostgreSQL reads an untyped NULL parameter in a SELECT list as text.
+_NULL_ID = Cast(Value(None), output_field=BigIntegerField())
 
 _ALERT_COLUMNS = (
     "commitment",
@@ -206,7 +211,7 @@ def _raise_lapsed(*, as_of, run_id, now) -> None:
             kind=AlertKind.LAPSED,
             due_date=F("due_date"),
             lead_days=Value(0),
-            status_change=Value(None, output_field=IntegerField()),
+            status_change=_NULL_ID,
             as_of=as_of,
             run_id=run_id,
             now=now,
@@ -234,7 +239,7 @@ def _raise_due_soon(*, as_of, lead_days: Sequence[int], run_id, now) -> None:
             kind=AlertKind.DUE_SOON,
             due_date=F("due_date"),
             lead_days=_nearest_lead(lead_days, as_of),
-            status_change=Value(None, output_field=IntegerField()),
+            status_change=_NULL_ID,
             as_of=as_of,
             run_id=run_id,
             now=now,
