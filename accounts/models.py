@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,3 +28,36 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class UserSession(AbstractBaseSession):
+    """A database session that records whose it is, so a user's sessions can be ended at once.
+
+    Django's documented way of extending the database session backend
+    (``accounts.sessions.SessionStore`` fills ``user`` on every save); replaces
+    ``django.contrib.sessions``' table as ``SESSION_ENGINE = "accounts.sessions"``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("user"),
+        help_text=_("Who is logged in with this session; empty for an anonymous visitor."),
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-expire_date"]
+
+    def __str__(self) -> str:
+        return f"{self.user or '-'} ({self.expire_date:%Y-%m-%d %H:%M})"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

@@ -10,6 +10,7 @@ Production differs from development only by environment variables:
 - ``TIME_ZONE`` (default ``Europe/Paris``) and ``LANGUAGE_CODE`` (default ``fr``).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -49,7 +50,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site requires a verified second factor (accounts/two_factor_admin.py).
+    "accounts.two_factor_admin.VigieAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +64,9 @@ INSTALLED_APPS = [
     "import_export",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "commitments",
     "alerts",
@@ -69,14 +74,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.sessions.IdleSessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Outside CSRF so that CSRF refusals are logged too (tracker/security.py).
+    "tracker.security.RefusedAccessLogMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: locks out repeated login failures.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -110,6 +123,12 @@ DATABASES = {
 
 AUTH_USER_MODEL = "accounts.User"
 
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out username and address is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -126,7 +145,11 @@ LANGUAGES = [
     ("fr", _("French")),
     ("en", _("English")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "commitments" / "api" / "locale"]
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    BASE_DIR / "commitments" / "api" / "locale",
+    BASE_DIR / "tracker" / "locale",
+]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
@@ -134,6 +157,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Whitenoise serves static files from gunicorn. In production (STATIC_MANIFEST on, the default
+# when DEBUG is off) they are compressed and fingerprinted by `collectstatic`
+# (`make collectstatic`) into STATIC_ROOT. Development and tests (STATIC_MANIFEST=0, set by
+# pytest-env) serve them from the source folders and need no collectstatic.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -210,6 +248,62 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Security -------------------------------------------------------------------------------
+# Secure by default whenever DEBUG is off; each setting can be relaxed only by setting its own
+# environment variable explicitly (e.g. SECURE_SSL_REDIRECT=0 behind a proxy that redirects).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The health check answers over plain HTTP too, for a local monitor.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (0 if DEBUG else 31_536_000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Opt-in: only behind a reverse proxy that sets X-Forwarded-Proto itself (and strips the
+# client's). Trusting it otherwise would let a client claim HTTPS.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("SECURE_REFERRER_POLICY", "same-origin")
+X_FRAME_OPTIONS = "DENY"
+# Number of trusted reverse proxies in front of gunicorn: the client address logged and used
+# for login throttling is then read from X-Forwarded-For. 0 (default): REMOTE_ADDR.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES") or 0)
+
+# Sessions end after an idle hour: using the session pushes its expiry back (at most once a
+# minute, accounts.sessions.IdleSessionRefreshMiddleware, rather than a write on every
+# request), and logging in issues a new session key. The session table records its user, so
+# that deactivating someone ends all their sessions (accounts/sessions.py, services.py).
+SESSION_ENGINE = "accounts.sessions"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS") or 3600)
+SESSION_REFRESH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from one
+# address, that pair is refused for LOGIN_COOLOFF_MINUTES. Keyed on the pair, so nobody can
+# lock a colleague out from elsewhere, and never for good.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT") or 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES") or 15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= datetime.timedelta(0):
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be positive: a lock-out without "
+        "a cool-off would lock people out for good."
+    )
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tracker.security.lockout_response"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if NUM_PROXIES else ("REMOTE_ADDR",)
+)
+
+# Two-factor authentication (django-otp, TOTP): any user may enable it at
+# /accounts/two-factor/; the admin site requires it unless OTP_ADMIN_REQUIRED=0. Off by
+# default only in development (DEBUG on), so that the demo admin of `make run` opens the admin.
+OTP_TOTP_ISSUER = "Vigie"
+OTP_ADMIN_REQUIRED = env_bool("OTP_ADMIN_REQUIRED", not DEBUG)
+
 # Spreadsheet import: one transaction for the whole file; importing needs the "add"
 # permission of the model, exporting the "view" one.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -221,4 +315,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Logins, login failures, lock-outs and refused accesses (tracker/security.py).
+        "vigie.security": {"level": os.environ.get("SECURITY_LOG_LEVEL", "INFO")},
+    },
 }
