@@ -175,7 +175,8 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         if self.kind == AlertKind.DUE_SOON:
-            return f"{self.commitment} — {self.get_kind_display()} (J-{self.lead_days})"
+            ahead = _("%(days)d days ahead") % {"days": self.lead_days}
+            return f"{self.commitment} — {self.get_kind_display()} ({ahead})"
         return f"{self.commitment} — {self.get_kind_display()}"
 
     def get_absolute_url(self) -> str:

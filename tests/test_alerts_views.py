@@ -6,6 +6,7 @@ import pytest
 from django.template import Context, RequestContext, Template
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts import services
 from alerts.context_processors import alerts as alerts_context
@@ -226,7 +227,7 @@ def _render(template: str, user) -> str:
 def test_context_processor_counts_open_unacknowledged_only(alice):
     make_alerts(alice, lapsed=3)
     Alert.objects.filter(commitment__title="Lapsed 0").update(
-        closed_at=DUE, closed_reason=Alert.CloseReason.FINAL_STATUS
+        closed_at=timezone.now(), closed_reason=Alert.CloseReason.FINAL_STATUS
     )
     services.deliveries_acknowledge(
         user=alice, deliveries=Delivery.objects.filter(alert__commitment__title="Lapsed 1")
