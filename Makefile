@@ -45,3 +45,45 @@ lint: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache
+
+# --- Production -------------------------------------------------------------------------------
+# These targets read their settings from the environment, never from this file: SECRET_KEY,
+# ALLOWED_HOSTS, DATABASE_URL and the rest (every variable is listed in deploy/vigie.env.example).
+# Load them first, e.g. `set -a; . /etc/vigie/vigie.env; set +a; make deploy-check`.
+GUNICORN_WORKERS ?= 3
+BACKUP_DIR ?= var/backups
+# Left out of backups: rebuilt by `migrate` (content types, permissions) or not worth keeping
+# (sessions, login-throttling counters and access log).
+BACKUP_EXCLUDE := contenttypes auth.permission sessions accounts.usersession axes
+
+.PHONY: deploy-check collectstatic migrate serve-prod backup restore
+
+deploy-check: $(VENV)/.installed-app
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+collectstatic: $(VENV)/.installed-app
+	$(BIN)/python manage.py collectstatic --noinput
+
+migrate: $(VENV)/.installed-app
+	$(BIN)/python manage.py migrate --noinput
+
+serve-prod: $(VENV)/.installed-app
+	$(BIN)/gunicorn tracker.wsgi:application --bind 127.0.0.1:8000 \
+		--workers $(GUNICORN_WORKERS) --access-logfile - --error-logfile -
+
+# Portable backup (SQLite or PostgreSQL, and from one to the other): every record and all
+# history, users referred to by username and commitments, bodies and sources by their key.
+backup: $(VENV)/.installed-app
+	mkdir -p $(BACKUP_DIR)
+	$(BIN)/python manage.py dumpdata --natural-foreign --natural-primary \
+		$(addprefix --exclude ,$(BACKUP_EXCLUDE)) \
+		--output $(BACKUP_DIR)/vigie-$(shell date +%Y%m%d-%H%M%S).json.gz
+	@ls -t $(BACKUP_DIR)/vigie-*.json.gz | head -n 1
+
+# Restore a backup into an EMPTY database: `make restore FILE=var/backups/vigie-….json.gz`.
+restore: $(VENV)/.installed-app
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/backup.json.gz"; exit 2; }
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py shell -c "import sys; from commitments.models import Commitment; \
+		Commitment.objects.exists() and sys.exit('Refusing: the database already has data.')"
+	$(BIN)/python manage.py loaddata $(FILE)

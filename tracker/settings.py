@@ -155,7 +155,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the files gunicorn (whitenoise) serves in production.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Whitenoise serves static files from gunicorn. In production (STATIC_MANIFEST on, the default
 # when DEBUG is off) they are compressed and fingerprinted by `collectstatic`
