@@ -34,6 +34,29 @@ class PersonField(serializers.SlugRelatedField):
         return False
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "uri", "maxLength": 500},
+            {"type": "string", "maxLength": 0},
+        ],
+        "description": "e.g. https://www.diplomatie.gouv.fr/…; empty when unknown.",
+    }
+)
+class OptionalURLField(serializers.URLField):
+    """A URL, or the empty string when there is none."""
+
+
+class BlankAsNullStatusField(serializers.ChoiceField):
+    """A status, or ``null`` where the model stores "" (the first history entry)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Status.choices, allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class BodySerializer(serializers.ModelSerializer):
     class Meta:
         model = Body
@@ -50,6 +73,8 @@ class BodySummarySerializer(serializers.ModelSerializer):
 
 
 class SourceSerializer(serializers.ModelSerializer):
+    url = OptionalURLField(max_length=500, allow_blank=True, required=False)
+
     class Meta:
         model = Source
         fields = [
@@ -271,6 +296,9 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text=_("Username of who recorded it; null for seed data and anonymous callers."),
+    )
+    previous_status = BlankAsNullStatusField(
+        help_text=_("The status before this change; null for a commitment's first entry.")
     )
     sources = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 

@@ -1,6 +1,6 @@
 """``/api/``: the router's endpoints, the OpenAPI schema and its interactive documentation."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import permissions, routers
 
@@ -29,4 +29,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
+    # Slash-less addresses are left to APPEND_SLASH, which redirects to the right one.
+    re_path(r"^.*/$", views.ApiNotFoundView.as_view(), name="not-found"),
 ]

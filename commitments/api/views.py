@@ -18,9 +18,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from alerts import services as alert_services
 from alerts.models import Delivery
@@ -511,7 +514,12 @@ def _field_errors(error: ValidationError, field_names: dict[str, str] | None = N
     list=extend_schema(
         summary=gettext_lazy("List bodies"),
         description=gettext_lazy("Bodies are public data: anonymous callers read them too."),
-        responses={200: BodySerializer(many=True), 404: schema.NOT_FOUND, **schema.READ_ERRORS},
+        responses={
+            200: BodySerializer(many=True),
+            400: schema.BAD_REQUEST,
+            404: schema.NOT_FOUND,
+            **schema.READ_ERRORS,
+        },
     ),
     retrieve=extend_schema(
         summary=gettext_lazy("Read a body"),
@@ -558,7 +566,12 @@ class BodyViewSet(ApiViewSetMixin, viewsets.ModelViewSet):
     list=extend_schema(
         summary=gettext_lazy("List sources"),
         description=gettext_lazy("Sources are public data: anonymous callers read them too."),
-        responses={200: SourceSerializer(many=True), 404: schema.NOT_FOUND, **schema.READ_ERRORS},
+        responses={
+            200: SourceSerializer(many=True),
+            400: schema.BAD_REQUEST,
+            404: schema.NOT_FOUND,
+            **schema.READ_ERRORS,
+        },
     ),
     retrieve=extend_schema(
         summary=gettext_lazy("Read a source"),
@@ -693,3 +706,20 @@ class AlertViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def acknowledge_all(self, request, *args, **kwargs):
         count = alert_services.deliveries_acknowledge(user=request.user)
         return Response({"acknowledged": count})
+
+
+class ApiNotFoundView(APIView):
+    """Any other address under /api/: a JSON 404 (for every method), never an HTML page."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
+    schema = None  # not an endpoint
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound()
+
+    options = post = put = patch = delete = head = get
