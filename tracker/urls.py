@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/two-factor/", include("accounts.two_factor_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("commitments.api.urls")),
     path("alerts/", include("alerts.urls")),
     path("api/", include("commitments.api.urls")),
     path("", include("commitments.urls")),
