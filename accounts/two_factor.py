@@ -39,6 +39,7 @@ EXEMPT_VIEWS = {
     "two_factor:verify",
     "logout",
     "set_language",
+    "commitments:set_language",
     "healthz",
     "admin:logout",
 }

@@ -10,9 +10,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.decorators import login_not_required
 from django.core import checks
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 
 
 class VigieAdminSite(admin.AdminSite):
@@ -28,6 +31,8 @@ class VigieAdminSite(admin.AdminSite):
 
         return is_verified(request.user)
 
+    @method_decorator(never_cache)
+    @login_not_required
     def login(self, request, extra_context=None):
         user = request.user
         if (

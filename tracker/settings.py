@@ -148,7 +148,6 @@ LANGUAGES = [
 LOCALE_PATHS = [
     BASE_DIR / "locale",
     BASE_DIR / "commitments" / "api" / "locale",
-    BASE_DIR / "tracker" / "locale",
 ]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
@@ -292,6 +291,9 @@ if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= datetime.timedelta(0):
     )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock-out do not extend it: the pause always ends LOGIN_COOLOFF_MINUTES
+# after it began, so nobody can keep a colleague sharing the office address locked out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "tracker.security.lockout_response"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
