@@ -55,6 +55,8 @@ BACKUP_DIR ?= var/backups
 # Left out of backups: rebuilt by `migrate` (content types, permissions) or not worth keeping
 # (sessions, login-throttling counters and access log).
 BACKUP_EXCLUDE := contenttypes auth.permission sessions accounts.usersession axes
+# YAML keeps times to the microsecond (Django's JSON rounds them to the millisecond).
+BACKUP_FORMAT := yaml
 
 .PHONY: deploy-check collectstatic migrate serve-prod backup restore
 
@@ -76,13 +78,13 @@ serve-prod: $(VENV)/.installed-app
 backup: $(VENV)/.installed-app
 	mkdir -p $(BACKUP_DIR)
 	$(BIN)/python manage.py dumpdata --natural-foreign --natural-primary \
-		$(addprefix --exclude ,$(BACKUP_EXCLUDE)) \
-		--output $(BACKUP_DIR)/vigie-$(shell date +%Y%m%d-%H%M%S).json.gz
-	@ls -t $(BACKUP_DIR)/vigie-*.json.gz | head -n 1
+		$(addprefix --exclude ,$(BACKUP_EXCLUDE)) --format $(BACKUP_FORMAT) \
+		--output $(BACKUP_DIR)/vigie-$(shell date +%Y%m%d-%H%M%S).$(BACKUP_FORMAT).gz
+	@ls -t $(BACKUP_DIR)/vigie-*.gz | head -n 1
 
-# Restore a backup into an EMPTY database: `make restore FILE=var/backups/vigie-….json.gz`.
+# Restore a backup into an EMPTY database: `make restore FILE=var/backups/vigie-….yaml.gz`.
 restore: $(VENV)/.installed-app
-	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/backup.json.gz"; exit 2; }
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/backup.yaml.gz"; exit 2; }
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py shell -c "import sys; from commitments.models import Commitment; \
 		Commitment.objects.exists() and sys.exit('Refusing: the database already has data.')"

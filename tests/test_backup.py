@@ -1,0 +1,225 @@
+"""Backup and restore: a dump of a filled database, restored into an empty one, gives back every
+record and every history entry. The dump is made exactly as `make backup` makes it (same options,
+same exclusions, read from the Makefile) and restored as `make restore` does (loaddata).
+
+Runs on SQLite and on PostgreSQL: the database is flushed between dump and restore, which leaves
+it as empty as a freshly migrated one (content types and permissions, which `migrate` rebuilds
+and backups leave out)."""
+
+import datetime
+import re
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+
+from alerts.models import Alert, Watch
+from commitments import roles, services
+from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+
+from .factories import SourceFactory, UserFactory
+
+TODAY = datetime.date(2026, 11, 23)
+
+
+def backup_exclusions() -> list[str]:
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    return re.search(r"^BACKUP_EXCLUDE := (.+)$", makefile, flags=re.MULTILINE).group(1).split()
+
+
+def backup_format() -> str:
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    return re.search(r"^BACKUP_FORMAT := (\w+)$", makefile, flags=re.MULTILINE).group(1)
+
+
+def backed_up_models():
+    excluded = set(backup_exclusions())
+    return [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label not in excluded and model._meta.label_lower not in excluded
+    ]
+
+
+def snapshot() -> dict:
+    """Everything a backup must keep, by natural keys (restored rows may get new ids)."""
+    return {
+        "counts": {
+            model._meta.label: model._default_manager.count() for model in backed_up_models()
+        },
+        "users": sorted(
+            get_user_model().objects.values_list(
+                "username",
+                "email",
+                "first_name",
+                "last_name",
+                "password",
+                "is_active",
+                "is_staff",
+                "is_superuser",
+                "language",
+                "date_joined",
+                "last_login",
+            )
+        ),
+        "memberships": sorted(
+            get_user_model().groups.through.objects.values_list("user__username", "group__name")
+        ),
+        "group_permissions": sorted(
+            Group.permissions.through.objects.values_list(
+                "group__name", "permission__content_type__app_label", "permission__codename"
+            )
+        ),
+        "bodies": sorted(
+            Body.objects.values_list(
+                "key", "name", "acronym", "kind", "level", "country", "description"
+            )
+        ),
+        "sources": sorted(
+            Source.objects.values_list(
+                "key",
+                "title",
+                "publisher",
+                "publication_date",
+                "date_precision",
+                "url",
+                "language",
+                "document",
+                "note",
+                "created_at",
+            )
+        ),
+        "tags": sorted(Tag.objects.values_list("slug", "name")),
+        "commitments": sorted(
+            Commitment.objects.values_list(
+                "key",
+                "title",
+                "summary",
+                "category",
+                "responsible_body__key",
+                "monitoring_body__key",
+                "status",
+                "due_date",
+                "due_date_note",
+                "owner__username",
+                "is_public",
+                "version",
+                "created_at",
+                "updated_at",
+            )
+        ),
+        "commitment_tags": sorted(
+            Commitment.tags.through.objects.values_list("commitment__key", "tag__slug")
+        ),
+        "citations": sorted(
+            Citation.objects.values_list("commitment__key", "source__key", "claim")
+        ),
+        "status_changes": sorted(
+            StatusChange.objects.values_list(
+                "commitment__key",
+                "previous_status",
+                "new_status",
+                "effective_date",
+                "note",
+                "author__username",
+                "origin",
+                "created_at",
+            ),
+            key=repr,
+        ),
+        "status_change_sources": sorted(
+            StatusChange.sources.through.objects.values_list(
+                "statuschange__commitment__key",
+                "statuschange__effective_date",
+                "statuschange__new_status",
+                "source__key",
+            )
+        ),
+        "alerts": sorted(
+            Alert.objects.values_list(
+                "kind", "commitment__key", "due_date", "raised_as_of", "recipients__username"
+            ),
+            key=repr,
+        ),
+        "watches": sorted(Watch.objects.values_list("user__username", "commitment__key")),
+        "totp_devices": sorted(
+            TOTPDevice.objects.values_list("user__username", "key", "confirmed")
+        ),
+        "tokens": sorted(Token.objects.values_list("user__username", "key")),
+    }
+
+
+@pytest.fixture
+def filled_database(mailoutbox):
+    call_command("load_seeds", verbosity=0)
+    editor = UserFactory(username="editrice", groups=[roles.EDITORS], first_name="Élise")
+    UserFactory(username="lecteur", groups=[roles.VIEWERS])
+    TOTPDevice.objects.create(user=editor, name="téléphone", confirmed=True)
+    Token.objects.create(user=editor)
+    report = SourceFactory(key="rapport-2026", title="Rapport annuel 2026")
+    for commitment in Commitment.objects.open().order_by("key")[:3]:
+        Watch.objects.create(user=editor, commitment=commitment)
+        commitment.owner = editor
+        commitment.save(update_fields=["owner"])
+        new_status = Status.IN_PROGRESS if commitment.status != Status.IN_PROGRESS else Status.MET
+        services.change_status(
+            commitment=commitment,
+            new_status=new_status,
+            effective_date=TODAY,
+            author=editor,
+            note="Annonce du ministère — « suivi » confirmé",
+            sources=[report],
+            expected_version=commitment.version,
+            origin=StatusChange.Origin.WEB,
+            today=TODAY,
+        )
+    call_command("check_deadlines", as_of=TODAY.isoformat(), verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_restore_into_an_empty_database_gives_back_every_record(filled_database, tmp_path):
+    before = snapshot()
+    assert before["counts"]["commitments.StatusChange"] > before["counts"]["commitments.Commitment"]
+    assert before["status_change_sources"], "history entries with their sources"
+    assert before["alerts"] and before["watches"]
+    dump = tmp_path / "vigie.yaml.gz"
+
+    call_command(
+        "dumpdata",
+        natural_foreign=True,
+        natural_primary=True,
+        exclude=backup_exclusions(),
+        format=backup_format(),
+        output=str(dump),
+        verbosity=0,
+    )
+    call_command("flush", interactive=False, verbosity=0)
+    ContentType.objects.clear_cache()
+    assert all(count == 0 for count in snapshot()["counts"].values())
+
+    call_command("loaddata", str(dump), verbosity=0)
+
+    after = snapshot()
+    for part in before:
+        assert after[part] == before[part], part
+
+    # The restored database keeps working: the next status change is recorded after the others.
+    commitment = Commitment.objects.open().order_by("key").first()
+    services.change_status(
+        commitment=commitment,
+        new_status=Status.ABANDONED,
+        effective_date=TODAY,
+        author=get_user_model().objects.get(username="editrice"),
+        note="",
+        sources=[],
+        expected_version=commitment.version,
+        origin=StatusChange.Origin.WEB,
+        today=TODAY,
+    )
+    assert StatusChange.objects.count() == before["counts"]["commitments.StatusChange"] + 1
