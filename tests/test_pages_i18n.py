@@ -16,8 +16,9 @@ BASE = Path(settings.BASE_DIR)
 PO_PATH = BASE / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 
-# Sources whose strings live in the project catalogue (alerts/ and commitments/api/ keep
-# their own, and tests are not translated).
+# Sources whose strings must be in a French catalogue: the project's (locale/) or the app's
+# own where it keeps one (accounts/locale); alerts/ and commitments/api/ are checked by their
+# own tests, and tests are not translated.
 PYTHON_SOURCES = [
     *sorted((BASE / "commitments").glob("*.py")),
     *sorted((BASE / "commitments" / "templatetags").glob("*.py")),
@@ -118,8 +119,21 @@ def template_strings() -> set[tuple[str | None, str]]:
     return found
 
 
-def test_every_page_and_model_string_is_in_the_catalogue(catalogue):
-    known = {(entry.msgctxt, entry.msgid) for entry in catalogue}
+def french_catalogues() -> list[Path]:
+    """The project catalogue and any app's own (``accounts/locale``, ``alerts/locale``…)."""
+    return [PO_PATH] + sorted(
+        path
+        for path in BASE.glob("*/**/locale/fr/LC_MESSAGES/django.po")
+        if ".venv" not in path.parts and path != PO_PATH
+    )
+
+
+def test_every_page_and_model_string_is_in_a_french_catalogue():
+    known = set()
+    for path in french_catalogues():
+        known |= {
+            (entry.msgctxt, entry.msgid) for entry in polib.pofile(str(path)) if entry.translated()
+        }
     strings = python_strings() | template_strings()
     assert len(strings) > 200  # the scan itself works
     missing = sorted(text for context, text in strings if (context, text) not in known)
