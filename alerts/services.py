@@ -489,10 +489,22 @@ def _pending_recipients() -> QuerySet:
 def _send_one_digest(*, user, as_of: datetime.date, backend: BaseEmailBackend) -> int:
     """Lock ``user``'s pending deliveries, e-mail them, mark them e-mailed; returns how many.
 
-    Rows locked by a concurrent run are skipped (that run sends them). If the backend raises
-    or does not accept the message, the transaction rolls back: nothing is marked.
+    The recipient's user row is locked first (``FOR NO KEY UPDATE SKIP LOCKED``, which does
+    not block inserts referencing the user): a concurrent run skips a recipient being mailed,
+    so each gets one digest per run. The delivery rows are locked too, so that even without
+    the first lock no delivery can be e-mailed twice. If the backend raises or does not accept
+    the message, the transaction rolls back: nothing is marked.
     """
     with transaction.atomic():
+        User = get_user_model()
+        no_key = connections[router.db_for_write(User)].features.has_select_for_no_key_update
+        claimed = (
+            User.objects.filter(pk=user.pk)
+            .select_for_update(skip_locked=True, no_key=no_key)
+            .values_list("pk", flat=True)
+        )
+        if not list(claimed):
+            return 0  # another run is mailing this recipient right now
         deliveries = list(
             Delivery.objects.pending_notification()
             .filter(user=user)
