@@ -8,6 +8,8 @@ Production differs from development only by environment variables:
 - ``DATABASE_URL``: e.g. ``postgres://vigie:secret@127.0.0.1:5432/vigie``;
   SQLite in ``var/`` by default.
 - ``TIME_ZONE`` (default ``Europe/Paris``) and ``LANGUAGE_CODE`` (default ``fr``).
+- HTTPS, cookies, login throttling, sessions, two-factor authentication, static files: secure
+  by default when DEBUG is off; every variable is listed in ``deploy/vigie.env.example``.
 """
 
 import datetime
