@@ -75,5 +75,14 @@ def sync_groups(apps, schema_editor=None) -> None:
         group.permissions.set(Permission.objects.filter(wanted))
 
 
+def ensure_groups() -> None:
+    """Recreate the groups if they are missing, e.g. after a database flush (tests do that)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    if Group.objects.filter(name__in=GROUP_PERMISSIONS).count() < len(GROUP_PERMISSIONS):
+        sync_groups(apps)
+
+
 def remove_groups(apps, schema_editor=None) -> None:
     apps.get_model("auth", "Group").objects.filter(name__in=GROUP_PERMISSIONS).delete()

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from commitments import services
+from commitments import roles, services
 from commitments.models import Body, Commitment, Source, StatusChange, Tag
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
@@ -26,6 +26,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
+            # Transactional tests (live server, races) flush the database, groups included.
+            roles.ensure_groups()
             self.groups.set(Group.objects.filter(name__in=extracted))
         if create:
             self.save()

@@ -123,7 +123,9 @@ def test_stale_admin_form_is_refused_and_saves_nothing(admin_client, data):
     response = admin_client.post(url, stale_form)
 
     assert response.status_code == 200
-    assert "Someone else changed this commitment" in str(response.context["adminform"].form.errors)
+    assert "Quelqu’un d’autre a modifié cet engagement" in str(
+        response.context["adminform"].form.errors
+    )
     commitment.refresh_from_db()
     assert commitment.title == "Leur version"
 

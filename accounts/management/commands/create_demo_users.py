@@ -39,6 +39,7 @@ class Command(BaseCommand):
         generated = password is None
         if generated:
             password = secrets.token_urlsafe(12)
+        roles.ensure_groups()
         User = get_user_model()
         shown = False
         for username, group_name, is_superuser in DEMO_ACCOUNTS:
