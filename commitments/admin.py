@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources, services
 from .models import Body, Citation, Commitment, Source, StatusChange, Tag
@@ -124,7 +125,7 @@ class CommitmentAdminForm(forms.ModelForm):
         expected = cleaned.get("expected_version")
         if self.instance.pk and expected is not None:
             current = (
-                Commitment.objects.filter(pk=self.instance.pk)
+                Commitment.all_objects.filter(pk=self.instance.pk)
                 .values_list("version", flat=True)
                 .first()
             )
@@ -145,7 +146,7 @@ class CommitmentAdminForm(forms.ModelForm):
         if new_status is None:
             return
         stored = (
-            Commitment.objects.filter(pk=self.instance.pk).first()
+            Commitment.all_objects.filter(pk=self.instance.pk).first()
             if self.instance.pk
             else Commitment(status=new_status)
         )
@@ -208,8 +209,25 @@ class SpreadsheetMixin(ImportExportMixin):
         return TemplateResponse(request, [self.import_template_name], context)
 
 
+class ArchivedListFilter(admin.SimpleListFilter):
+    title = _("archived")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return (("no", _("No")), ("yes", _("Yes")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.archived()
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        return queryset
+
+
 @admin.register(Commitment)
-class CommitmentAdmin(SpreadsheetMixin, admin.ModelAdmin):
+class CommitmentAdmin(SpreadsheetMixin, SimpleHistoryAdmin):
+    """Commitments are archived, never deleted: their history must survive."""
+
     resource_classes = [resources.CommitmentResource]
     form = CommitmentAdminForm
     list_display = [
@@ -223,6 +241,7 @@ class CommitmentAdmin(SpreadsheetMixin, admin.ModelAdmin):
         "is_public",
     ]
     list_filter = [
+        ArchivedListFilter,
         "status",
         "category",
         "responsible_body",
@@ -242,7 +261,8 @@ class CommitmentAdmin(SpreadsheetMixin, admin.ModelAdmin):
     date_hierarchy = "due_date"
     autocomplete_fields = ["responsible_body", "monitoring_body", "owner", "tags"]
     prepopulated_fields = {"key": ["title"]}
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["version", "created_at", "updated_at", "archived_at"]
+    actions = ["archive_selected", "restore_selected"]
     inlines = [CitationInline, StatusChangeInline]
     fieldsets = [
         (None, {"fields": ["title", "key", "summary", "category", "tags", "is_public"]}),
@@ -255,7 +275,10 @@ class CommitmentAdmin(SpreadsheetMixin, admin.ModelAdmin):
                 "description": _("Changing the status records an entry in the history."),
             },
         ),
-        (_("Record"), {"fields": ["version", "created_at", "updated_at", "expected_version"]}),
+        (
+            _("Version and dates"),
+            {"fields": ["version", "created_at", "updated_at", "archived_at", "expected_version"]},
+        ),
     ]
 
     def get_queryset(self, request):
@@ -264,6 +287,32 @@ class CommitmentAdmin(SpreadsheetMixin, admin.ModelAdmin):
     @admin.display(description=_("days overdue"), ordering="days_overdue")
     def days_overdue_display(self, commitment):
         return commitment.days_overdue
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Archive the selected commitments"),
+                  permissions=["change"])
+    def archive_selected(self, request, queryset):
+        for commitment in queryset:
+            services.commitment_archive(commitment=commitment, author=request.user)
+        self.message_user(
+            request,
+            gettext("%(count)d commitment(s) archived: they left the lists and are kept here.")
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Restore the selected commitments to the lists"),
+                  permissions=["change"])
+    def restore_selected(self, request, queryset):
+        for commitment in queryset:
+            services.commitment_restore(commitment=commitment, author=request.user)
+        self.message_user(
+            request,
+            gettext("%(count)d commitment(s) restored.") % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -296,11 +345,14 @@ class CommitmentAdmin(SpreadsheetMixin, admin.ModelAdmin):
             obj.save()
             services.change_status(commitment=obj, **status_kwargs)
             return
-        previous_status = Commitment.objects.values_list("status", flat=True).get(pk=obj.pk)
+        previous_status = Commitment.all_objects.values_list("status", flat=True).get(pk=obj.pk)
         obj.status = previous_status
         fields = {name: getattr(obj, name) for name in services.EDITABLE_FIELDS}
         services.commitment_update(
-            commitment=obj, expected_version=data.get("expected_version"), **fields
+            commitment=obj,
+            expected_version=data.get("expected_version"),
+            author=request.user,
+            **fields,
         )
         if new_status != previous_status:
             services.change_status(commitment=obj, expected_version=obj.version, **status_kwargs)
@@ -335,7 +387,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Body)
-class BodyAdmin(SpreadsheetMixin, admin.ModelAdmin):
+class BodyAdmin(SpreadsheetMixin, SimpleHistoryAdmin):
     resource_classes = [resources.BodyResource]
     list_display = ["name", "acronym", "kind", "level", "country"]
     list_filter = ["kind", "level"]
@@ -344,7 +396,7 @@ class BodyAdmin(SpreadsheetMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SpreadsheetMixin, admin.ModelAdmin):
+class SourceAdmin(SpreadsheetMixin, SimpleHistoryAdmin):
     resource_classes = [resources.SourceResource]
     list_display = ["title", "publisher", "publication_date", "date_precision", "language"]
     list_filter = ["language", "publisher"]

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .expressions import DaysBetween
 
@@ -106,6 +107,7 @@ class Body(models.Model):
     )
 
     objects = NaturalKeyManager()
+    history = HistoricalRecords(verbose_name=_("historical body"))
 
     class Meta:
         verbose_name = _("body")
@@ -191,6 +193,7 @@ class Source(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = NaturalKeyManager()
+    history = HistoricalRecords(verbose_name=_("historical source"))
 
     class Meta:
         verbose_name = _("source")
@@ -340,6 +343,10 @@ class CommitmentQuerySet(models.QuerySet):
         """Load what every list shows in the same query: bodies and owner."""
         return self.select_related("responsible_body", "monitoring_body", "owner")
 
+    def archived(self):
+        """Commitments taken out of the lists (never deleted once they have history)."""
+        return self.filter(archived_at__isnull=False)
+
     def count_by_status(self) -> dict[str, int]:
         """Number of commitments per status, every status present (zero when none)."""
         counts = dict.fromkeys(Status.values, 0)
@@ -381,6 +388,13 @@ class CommitmentQuerySet(models.QuerySet):
             .order_by("year")
         )
         return list(rows)
+
+
+class ActiveCommitmentManager(models.Manager.from_queryset(CommitmentQuerySet)):
+    """Commitments that are not archived."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
 
 
 class Commitment(models.Model):
@@ -482,14 +496,28 @@ class Commitment(models.Model):
         editable=False,
         help_text=_("Incremented on every change, to detect concurrent edits."),
     )
+    archived_at = models.DateTimeField(
+        _("archived at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the commitment is archived: it leaves the lists but is kept."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = CommitmentQuerySet.as_manager()
+    # ``objects`` is what every page, list, the API and the alert job see: archived
+    # commitments left them. ``all_objects`` reaches them too (the admin, the history,
+    # the commitment page, imports and seeds, which must never create a duplicate).
+    objects = ActiveCommitmentManager()
+    all_objects = CommitmentQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("historical commitment"), m2m_fields=["tags"])
 
     class Meta:
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
+        default_manager_name = "all_objects"
+        base_manager_name = "all_objects"
         ordering = ["due_date", "title"]
         indexes = [models.Index(fields=["status", "due_date"], name="commitment_status_due")]
         constraints = [
@@ -514,6 +542,10 @@ class Commitment(models.Model):
 
     def natural_key(self):
         return (self.key,)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def is_final(self) -> bool:
@@ -550,6 +582,8 @@ class Citation(models.Model):
         blank=True,
         help_text=_("What this source says, in our words, e.g. “plan couvrant 2019-2021”."),
     )
+
+    history = HistoricalRecords(verbose_name=_("historical citation"))
 
     class Meta:
         verbose_name = _("citation")

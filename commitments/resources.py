@@ -290,12 +290,17 @@ class CommitmentResource(SafeSpreadsheetResource):
                     status_sources=status_kwargs["sources"],
                     **data,
                 )
-                instance.pk, instance.version = created.pk, created.version
-                instance.status = created.status
+                # The row's instance stands for the created record from now on (tags are
+                # set on it next).
+                for field in Commitment._meta.concrete_fields:
+                    setattr(instance, field.attname, getattr(created, field.attname))
+                instance._state.adding = False
                 return
-            current_status = Commitment.objects.values_list("status", flat=True).get(pk=instance.pk)
+            current_status = Commitment.all_objects.values_list("status", flat=True).get(
+                pk=instance.pk
+            )
             services.commitment_update(
-                commitment=instance, expected_version=instance.version, **data
+                commitment=instance, expected_version=instance.version, author=user, **data
             )
             if new_status != current_status:
                 services.change_status(

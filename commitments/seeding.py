@@ -235,7 +235,7 @@ def _load_commitment(entry, index, bodies, sources, report, today) -> None:
         "is_public": bool(entry.get("is_public", False)),
     }
     tags = [_tag(slug) for slug in entry.get("tags") or []]
-    commitment = Commitment.objects.filter(key=fields["key"]).first()
+    commitment = Commitment.all_objects.filter(key=fields["key"]).first()
     try:
         if commitment is None:
             first_status, first_date, first_note, first_sources = steps[0]

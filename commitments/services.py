@@ -62,23 +62,35 @@ def _check_version(commitment: Commitment, expected_version: int | None) -> None
 
 
 def _bump_version(
-    *, commitment: Commitment, read_version: int, increment: int = 1, **fields: Any
+    *, commitment: Commitment, read_version: int, author=None, increment: int = 1, **fields: Any
 ) -> None:
-    """Write ``fields`` only if nobody bumped the version since ``read_version`` was read.
+    """Write ``fields`` only if nobody bumped the version since ``read_version`` was read,
+    and add the new state to the audit trail.
 
     The conditional UPDATE is what makes this safe on every backend, locked row or not.
     """
     now = timezone.now()
-    updated = Commitment.objects.filter(pk=commitment.pk, version=read_version).update(
+    updated = Commitment.all_objects.filter(pk=commitment.pk, version=read_version).update(
         version=F("version") + increment, updated_at=now, **fields
     )
     if updated != 1:
-        current = Commitment.objects.get(pk=commitment.pk)
+        current = Commitment.all_objects.get(pk=commitment.pk)
         raise StaleVersionError(current=current, expected_version=read_version)
     for name, value in fields.items():
         setattr(commitment, name, value)
     commitment.version = read_version + increment
     commitment.updated_at = now
+    _audit(commitment, author=author)
+
+
+def _audit(commitment: Commitment, *, author=None) -> None:
+    """Record the commitment as it now is in its audit trail (django-simple-history).
+
+    Needed because the conditional UPDATE above bypasses ``save()``, which the library
+    watches; without an author, the user of the current request is recorded.
+    """
+    current = Commitment.all_objects.get(pk=commitment.pk)
+    Commitment.history.bulk_history_create([current], update=True, default_user=author)
 
 
 def _latest_entry(commitment: Commitment) -> StatusChange | None:
@@ -183,7 +195,7 @@ def change_status(
     code, per field.
     """
     today = today or timezone.localdate()
-    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    locked = Commitment.all_objects.select_for_update().get(pk=commitment.pk)
     _check_version(locked, expected_version)
 
     latest = _latest_entry(locked)
@@ -211,6 +223,7 @@ def change_status(
     _bump_version(
         commitment=commitment,
         read_version=locked.version,
+        author=author,
         increment=1 if latest else 0,
         status=new_status,
     )
@@ -236,6 +249,8 @@ def commitment_create(
         raise TypeError(f"commitment_create() got unexpected fields: {sorted(unknown)}")
     commitment = Commitment(**fields)
     commitment.full_clean(exclude=["status"])
+    if author is not None:
+        commitment._history_user = author  # the audit trail's author for the creation
     commitment.save()
     commitment.tags.set(tags)
     change_status(
@@ -256,6 +271,7 @@ def commitment_update(
     *,
     commitment: Commitment,
     expected_version: int | None,
+    author=None,
     tags: Iterable[Tag] | None = None,
     **fields: Any,
 ) -> Commitment:
@@ -263,13 +279,44 @@ def commitment_update(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"commitment_update() got unexpected fields: {sorted(unknown)}")
-    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    locked = Commitment.all_objects.select_for_update().get(pk=commitment.pk)
     _check_version(locked, expected_version)
     for name, value in fields.items():
         setattr(commitment, name, value)
     commitment.status = locked.status
     commitment.full_clean(exclude=["status"], validate_unique=True)
-    _bump_version(commitment=commitment, read_version=locked.version, **fields)
+    _bump_version(commitment=commitment, read_version=locked.version, author=author, **fields)
     if tags is not None:
         commitment.tags.set(tags)
+    return commitment
+
+
+@transaction.atomic
+def commitment_archive(
+    *, commitment: Commitment, expected_version: int | None = None, author=None
+) -> Commitment:
+    """Take a commitment out of the lists, keeping it and its history (never a deletion)."""
+    locked = Commitment.all_objects.select_for_update().get(pk=commitment.pk)
+    _check_version(locked, expected_version)
+    if locked.archived_at is None:
+        _bump_version(
+            commitment=commitment,
+            read_version=locked.version,
+            author=author,
+            archived_at=timezone.now(),
+        )
+    return commitment
+
+
+@transaction.atomic
+def commitment_restore(
+    *, commitment: Commitment, expected_version: int | None = None, author=None
+) -> Commitment:
+    """Bring an archived commitment back into the lists."""
+    locked = Commitment.all_objects.select_for_update().get(pk=commitment.pk)
+    _check_version(locked, expected_version)
+    if locked.archived_at is not None:
+        _bump_version(
+            commitment=commitment, read_version=locked.version, author=author, archived_at=None
+        )
     return commitment

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "import_export",
+    "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.two_factor.TwoFactorRequiredMiddleware",
+    # Records the request's user as the author of every audited change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: locks out repeated login failures.
