@@ -59,6 +59,9 @@ def browser_context_args(browser_context_args):
         **browser_context_args,
         "locale": "fr-FR",
         "timezone_id": "Europe/Paris",
+        # axe-core is injected as an inline script, which the CSP refuses; test_csp.py checks
+        # the policy itself in a context of its own.
+        "bypass_csp": True,
         "viewport": {"width": 1280, "height": 800},
     }
 

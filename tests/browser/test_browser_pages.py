@@ -164,7 +164,10 @@ def test_usable_on_a_375_pixel_screen_and_by_keyboard(
     client = Client()
     client.force_login(viewer)
     context = browser.new_context(
-        viewport={"width": 375, "height": 740}, locale="fr-FR", timezone_id="Europe/Paris"
+        viewport={"width": 375, "height": 740},
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        bypass_csp=True,  # axe-core is injected as an inline script
     )
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
