@@ -256,7 +256,8 @@ class CommitmentDetailView(PermissionRequiredMixin, DetailView):
 
 
 def detail_queryset(as_of):
-    return Commitment.objects.for_dashboard(as_of).prefetch_related(
+    # Archived commitments left the lists but stay reachable here.
+    return Commitment.all_objects.for_dashboard(as_of).prefetch_related(
         "tags",
         Prefetch("citations", queryset=Citation.objects.select_related("source")),
         Prefetch(

@@ -129,3 +129,20 @@ class TestArchiving:
 
         with pytest.raises(ProtectedError):
             Body.objects.get(pk=commitment.responsible_body_id).delete()
+
+
+def test_archived_commitment_page_stays_reachable(viewer_client, commitment):
+    services.commitment_archive(commitment=commitment)
+    response = viewer_client.get(commitment.get_absolute_url())
+    assert response.status_code == 200
+    assert "Archivé le" in response.content.decode()
+    listed = viewer_client.get(reverse("commitments:list")).context["commitments"]
+    assert commitment not in list(listed)
+
+
+def test_pages_show_alerts_and_watching(viewer_client, commitment):
+    page = viewer_client.get(commitment.get_absolute_url()).content.decode()
+    assert reverse("alerts:watch", args=[commitment.pk]) in page
+    assert reverse("alerts:inbox") in page
+    dashboard = viewer_client.get(reverse("commitments:dashboard")).content.decode()
+    assert 'id="my-lapsed-alerts"' in dashboard

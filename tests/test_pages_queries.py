@@ -56,17 +56,19 @@ def populate(count: int, editor) -> Commitment:
 
 
 # Measured counts. Shared by every request: session and user (2); the permission check loads
-# the user's permissions and group permissions (2).
+# the user's permissions and group permissions (2); the unacknowledged alerts in the
+# navigation bar (1).
 PAGES = {
     # counts by status, overdue top 10, overdue count, 90 days, latest changes + their
-    # sources, per body, deadlines per year
-    "dashboard": (lambda c: reverse("commitments:dashboard"), 12),
+    # sources, per body, deadlines per year; the user's lapsed alerts to acknowledge
+    "dashboard": (lambda c: reverse("commitments:dashboard"), 14),
     # count, page, tags; filter form choices: bodies x2, owners, tags; bulk form sources
-    "list": (lambda c: reverse("commitments:list"), 12),
+    "list": (lambda c: reverse("commitments:list"), 13),
     # count, page, latest changes + their sources; filter form choices x4
-    "overdue": (lambda c: reverse("commitments:overdue"), 12),
-    # commitment, tags, citations, timeline + its sources; form: sources, latest entry
-    "detail": (lambda c: c.get_absolute_url(), 10),
+    "overdue": (lambda c: reverse("commitments:overdue"), 13),
+    # commitment, tags, citations, timeline + its sources; form: sources, latest entry;
+    # whether the user watches it
+    "detail": (lambda c: c.get_absolute_url(), 12),
     # rows, latest changes + their sources
     "export": (lambda c: reverse("commitments:overdue_export", args=["csv"]), 7),
     "export_xlsx": (lambda c: reverse("commitments:export", args=["xlsx"]), 7),
