@@ -88,4 +88,4 @@ restore: $(VENV)/.installed-app
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py shell -c "import sys; from commitments.models import Commitment; \
 		Commitment.objects.exists() and sys.exit('Refusing: the database already has data.')"
-	$(BIN)/python manage.py loaddata $(FILE)
+	SIMPLE_HISTORY_ENABLED=0 $(BIN)/python manage.py loaddata $(FILE)

@@ -339,6 +339,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
+# Audit trail switch: off only while `make restore` loads a backup, which already holds the
+# history (django-simple-history would otherwise record each restored tag set as a change).
+SIMPLE_HISTORY_ENABLED = env_bool("SIMPLE_HISTORY_ENABLED", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
