@@ -146,3 +146,17 @@ def test_pages_show_alerts_and_watching(viewer_client, commitment):
     assert reverse("alerts:inbox") in page
     dashboard = viewer_client.get(reverse("commitments:dashboard")).content.decode()
     assert 'id="my-lapsed-alerts"' in dashboard
+
+
+def test_api_changes_record_the_token_user(client, editor, commitment):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=editor)
+    response = client.patch(
+        f"/api/commitments/{commitment.pk}/",
+        {"title": "Par l'API", "version": commitment.version},
+        content_type="application/json",
+        headers={"authorization": f"Token {token.key}"},
+    )
+    assert response.status_code == 200, response.content
+    assert commitment.history.first().history_user == editor

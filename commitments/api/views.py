@@ -335,7 +335,11 @@ class CommitmentViewSet(
         tags = data.pop("tags", None)
         try:
             services.commitment_update(
-                commitment=commitment, expected_version=expected, tags=tags, **data
+                commitment=commitment,
+                expected_version=expected,
+                author=request.user,
+                tags=tags,
+                **data,
             )
         except services.StaleVersionError as error:
             return self._stale_response(error, via_header=via_header)
