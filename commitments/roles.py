@@ -76,11 +76,17 @@ def sync_groups(apps, schema_editor=None) -> None:
 
 
 def ensure_groups() -> None:
-    """Recreate the groups if they are missing, e.g. after a database flush (tests do that)."""
+    """Recreate the groups and their permissions if missing, e.g. after a database flush
+    (transactional tests do that, and a flush does not always recreate permissions)."""
     from django.apps import apps
     from django.contrib.auth.models import Group
 
-    if Group.objects.filter(name__in=GROUP_PERMISSIONS).count() < len(GROUP_PERMISSIONS):
+    complete = (
+        Group.objects.filter(name__in=GROUP_PERMISSIONS, permissions__isnull=False)
+        .distinct()
+        .count()
+    )
+    if complete < len(GROUP_PERMISSIONS):
         sync_groups(apps)
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.test import override_settings
@@ -156,22 +156,10 @@ def snapshot() -> dict:
     }
 
 
-def ensure_role_groups() -> None:
-    """The role groups with their permissions: an earlier transactional test's flush removes
-    what the data migration made (permissions come back after a flush, groups do not)."""
-    for name, pairs in roles.GROUP_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label__in={app for app, _codename in pairs},
-                codename__in={codename for _app, codename in pairs},
-            )
-        )
-
-
 @pytest.fixture
 def filled_database(mailoutbox):
-    ensure_role_groups()
+    # An earlier transactional test's flush may have removed the groups and permissions.
+    roles.ensure_groups()
     call_command("load_seeds", verbosity=0)
     editor = UserFactory(username="editrice", groups=[roles.EDITORS], first_name="Élise")
     UserFactory(username="lecteur", groups=[roles.VIEWERS])
@@ -197,8 +185,9 @@ def filled_database(mailoutbox):
     call_command("check_deadlines", as_of=TODAY.isoformat(), verbosity=0)
 
 
-# Transactional: the dump, flush and load really commit, as `make backup`/`make restore` do.
-@pytest.mark.django_db(transaction=True)
+# Inside the test's transaction: dump, flush and load run as `make backup`/`make restore`
+# run them, and the test stays independent of what earlier transactional tests left behind.
+@pytest.mark.django_db
 def test_restore_into_an_empty_database_gives_back_every_record(filled_database, tmp_path):
     before = snapshot()
     assert before["counts"]["commitments.StatusChange"] > before["counts"]["commitments.Commitment"]

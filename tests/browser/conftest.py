@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from commitments import roles
@@ -70,14 +69,7 @@ def browser_context_args(browser_context_args):
 def role_groups(transactional_db):
     """The role groups, recreated: a transactional test flushes what the data migration made
     (permissions come back after a flush, groups do not)."""
-    for name, pairs in roles.GROUP_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label__in={app for app, _codename in pairs},
-                codename__in={codename for _app, codename in pairs},
-            )
-        )
+    roles.ensure_groups()
 
 
 @pytest.fixture
