@@ -9,7 +9,7 @@ from django.conf import settings
 PROJECT_DIR = settings.BASE_DIR
 
 
-def _start_django(**environment):
+def _run(code: str, **environment):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -17,12 +17,7 @@ def _start_django(**environment):
     }
     env.update(environment)
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings;"
-            " print(settings.DEBUG, settings.TIME_ZONE, settings.LANGUAGE_CODE)",
-        ],
+        [sys.executable, "-c", code],
         cwd=PROJECT_DIR,
         env={**env, "DJANGO_SETTINGS_MODULE": "tracker.settings"},
         capture_output=True,
@@ -31,10 +26,35 @@ def _start_django(**environment):
     )
 
 
-def test_refuses_to_start_without_secret_key_when_debug_is_off():
-    result = _start_django()
+def _start_django(**environment):
+    return _run(
+        "import django; django.setup(); from django.conf import settings;"
+        " print(settings.DEBUG, settings.TIME_ZONE, settings.LANGUAGE_CODE)",
+        **environment,
+    )
+
+
+def test_servers_refuse_to_start_without_secret_key_when_debug_is_off():
+    for entry_point in ("tracker.wsgi", "tracker.asgi"):
+        result = _run(f"import {entry_point}")
+        assert result.returncode != 0
+        assert "SECRET_KEY is not set and DEBUG is off" in result.stderr
+
+
+def test_nothing_signs_without_a_secret_key():
+    result = _run(
+        "import django; django.setup(); from django.core import signing; signing.dumps(1)"
+    )
     assert result.returncode != 0
-    assert "SECRET_KEY is not set and DEBUG is off" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_commands_that_need_no_key_still_run():
+    result = _run(
+        "import django; django.setup(); from django.core.management import call_command;"
+        " call_command('makemigrations', check=True, dry_run=True)"
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_starts_with_a_secret_key_and_defaults_to_paris_and_french():

@@ -36,15 +36,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
+# Without a key and with DEBUG off, SECRET_KEY stays empty: the web servers refuse to start
+# (tracker/startup.py, called by wsgi.py and asgi.py) and anything that signs refuses to run,
+# while commands that need no key (migrations, checks) still work.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set and DEBUG is off. Refusing to start with an insecure key: "
-            "set the SECRET_KEY environment variable (for example with "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
-            "or set DEBUG=1 for local development."
-        )
+if not SECRET_KEY and DEBUG:
     # Development only: a fixed, obviously insecure key so sessions survive restarts.
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 

@@ -1,11 +1,4 @@
-"""
-WSGI config for tracker project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""WSGI entry point (gunicorn, runserver). Refuses to start without a secret key in production."""
 
 import os
 
@@ -14,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 application = get_wsgi_application()
+
+from tracker.startup import refuse_insecure_start  # noqa: E402  (needs the settings loaded)
+
+refuse_insecure_start()
