@@ -25,6 +25,7 @@ from import_export.formats import base_formats
 from . import services
 from .exports import neutralise
 from .models import Body, Commitment, Source, StatusChange, Tag
+from .seeding import BODY_FIELDS, SOURCE_FIELDS
 
 # A cell a spreadsheet would run: "=…", or "+…", "-…", "@…" followed by a function call.
 FORMULA = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][\w.]*\s*\()")
@@ -123,7 +124,7 @@ class BodyResource(SafeSpreadsheetResource):
     class Meta:
         model = Body
         import_id_fields = ["key"]
-        fields = ["key", "name", "acronym", "kind", "level", "country", "description"]
+        fields = BODY_FIELDS
         export_order = fields
         skip_unchanged = True
         report_skipped = True
@@ -136,17 +137,7 @@ class SourceResource(SafeSpreadsheetResource):
     class Meta:
         model = Source
         import_id_fields = ["key"]
-        fields = [
-            "key",
-            "title",
-            "publisher",
-            "publication_date",
-            "date_precision",
-            "url",
-            "language",
-            "document",
-            "note",
-        ]
+        fields = SOURCE_FIELDS
         export_order = fields
         skip_unchanged = True
         report_skipped = True

@@ -26,8 +26,9 @@ from .models import Body, Citation, Commitment, Source, Status, StatusChange, Ta
 
 SEED_FILES = ("bodies.yaml", "sources.yaml", "commitments.yaml")
 
-BODY_FIELDS = {"key", "name", "acronym", "kind", "level", "country", "description"}
-SOURCE_FIELDS = {
+# The fields of a body and of a source in every exchange format: seed files and spreadsheets.
+BODY_FIELDS = ("key", "name", "acronym", "kind", "level", "country", "description")
+SOURCE_FIELDS = (
     "key",
     "title",
     "publisher",
@@ -37,7 +38,7 @@ SOURCE_FIELDS = {
     "language",
     "document",
     "note",
-}
+)
 COMMITMENT_FIELDS = {
     "key",
     "title",
@@ -117,7 +118,7 @@ def _entry_label(index: int, entry: dict) -> str:
 
 
 def _check_fields(file: str, label: str, entry: dict, allowed: set[str]) -> None:
-    unknown = sorted(set(entry) - allowed)
+    unknown = sorted(set(entry) - set(allowed))
     if unknown:
         raise SeedError(file, label, f"unknown field(s): {', '.join(unknown)}")
     if not entry.get("key"):
