@@ -12,16 +12,14 @@ class AccountsConfig(AppConfig):
         # change no domain data (house style: no signals for domain logic).
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-        from tracker import security
+        from . import signals, two_factor
 
-        from . import sessions, two_factor
-
-        user_logged_in.connect(security.log_login, dispatch_uid="vigie_log_login")
-        user_login_failed.connect(security.log_login_failure, dispatch_uid="vigie_log_failure")
-        user_logged_out.connect(security.log_logout, dispatch_uid="vigie_log_logout")
+        user_logged_in.connect(signals.log_login, dispatch_uid="vigie_log_login")
+        user_login_failed.connect(signals.log_login_failure, dispatch_uid="vigie_log_failure")
+        user_logged_out.connect(signals.log_logout, dispatch_uid="vigie_log_logout")
         user_logged_in.connect(
             two_factor.require_verification_at_login, dispatch_uid="vigie_two_factor_login"
         )
         user_logged_in.connect(
-            sessions.mark_refreshed_at_login, dispatch_uid="vigie_session_fresh_at_login"
+            signals.mark_refreshed_at_login, dispatch_uid="vigie_session_fresh_at_login"
         )

@@ -18,7 +18,6 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +26,7 @@ from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracker.security import client_ip
+from tracker.http import client_ip, safe_next
 
 security_log = logging.getLogger("vigie.security")
 
@@ -53,15 +52,6 @@ def require_verification_at_login(sender, request, user, **kwargs):
 
 def is_verified(user) -> bool:
     return bool(getattr(user, "is_verified", None) and user.is_verified())
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def url_with_next(url_name: str, next_url: str | None) -> str:
@@ -137,7 +127,7 @@ def setup(request):
     is sent to the verification page, so that nobody adds a device on a half-logged-in session.
     """
     user = request.user
-    next_url = _safe_next(request, "")
+    next_url = safe_next(request, "")
     confirmed = list(devices_for_user(user, confirmed=True))
     if confirmed:
         if not is_verified(user):
@@ -200,7 +190,7 @@ def setup(request):
 def verify(request):
     """Complete a login, or enter the admin, with a code from the user's confirmed device."""
     user = request.user
-    next_url = _safe_next(request, reverse("commitments:dashboard"))
+    next_url = safe_next(request, reverse("commitments:dashboard"))
     if is_verified(user):
         request.session.pop(PENDING_SESSION_KEY, None)
         return redirect(next_url)

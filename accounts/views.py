@@ -12,9 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
-from commitments import roles
-from tracker.security import client_ip
+from tracker.http import client_ip
 
+from . import roles
 from .forms import ApiTokenForm
 
 KEY_PREFIX_SHOWN = 6

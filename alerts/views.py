@@ -15,13 +15,13 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
 from commitments.models import Commitment
+from tracker.http import safe_next
 
 from . import services
 from .forms import AcknowledgeForm, InboxFilterForm
@@ -58,20 +58,11 @@ class InboxView(ListView):
         return context
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 @require_POST
 def acknowledge(request):
     """Acknowledge one, several or all of the user's own alerts (POST, CSRF-protected)."""
     form = AcknowledgeForm(request.POST, user=request.user)
-    target = _safe_next(request, reverse("alerts:inbox"))
+    target = safe_next(request, reverse("alerts:inbox"))
     if not form.is_valid():
         errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
         messages.error(request, errors)

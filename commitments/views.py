@@ -17,11 +17,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import DetailView, ListView
+
+from tracker.http import safe_next
 
 from . import charts, exports
 from .filters import CommitmentFilterSet
@@ -354,15 +355,6 @@ def bulk_update(request):
         "versions": form.expected_versions(),
     }
     return render(request, "commitments/bulk_form.html", context, status=400)
-
-
-def safe_next(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 @require_GET

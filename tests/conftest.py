@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from commitments import roles
+from accounts import roles
 
 from .factories import UserFactory
 

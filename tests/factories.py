@@ -6,7 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from commitments import roles, services
+from accounts import roles
+from commitments import services
 from commitments.models import Body, Commitment, Source, StatusChange, Tag
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"

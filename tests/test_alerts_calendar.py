@@ -5,9 +5,9 @@ import datetime
 import icalendar
 import pytest
 
+from accounts import roles
 from alerts import services
 from alerts.models import CalendarToken
-from commitments import roles
 from commitments.models import Commitment
 
 from .factories import UserFactory, make_commitment

@@ -10,9 +10,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from accounts import roles
 from alerts import services
 from alerts.models import Alert, Delivery
-from commitments import roles
 from commitments.models import Commitment
 from commitments.services import change_status
 

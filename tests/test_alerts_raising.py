@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import roles
 from alerts import services
 from alerts.models import Alert, Delivery, Watch
-from commitments import roles
 from commitments.models import Commitment, StatusChange
 from commitments.services import change_status, commitment_update
 

@@ -8,10 +8,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import roles
 from alerts import services
 from alerts.context_processors import alerts as alerts_context
 from alerts.models import Alert, Delivery, Watch
-from commitments import roles
 
 from .factories import UserFactory, make_commitment
 

@@ -21,8 +21,9 @@ from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from accounts import roles
 from alerts.models import Alert, Watch
-from commitments import roles, services
+from commitments import services
 from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
 
 from .factories import SourceFactory, UserFactory

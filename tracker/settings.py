@@ -76,11 +76,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "accounts.sessions.IdleSessionRefreshMiddleware",
+    "accounts.middleware.IdleSessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Outside CSRF so that CSRF refusals are logged too (tracker/security.py).
-    "tracker.security.RefusedAccessLogMiddleware",
+    # Outside CSRF so that CSRF refusals are logged too (tracker/middleware.py).
+    "tracker.middleware.RefusedAccessLogMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -293,7 +293,7 @@ CONTENT_SECURITY_POLICY = {
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES") or 0)
 
 # Sessions end after an idle hour: using the session pushes its expiry back (at most once a
-# minute, accounts.sessions.IdleSessionRefreshMiddleware, rather than a write on every
+# minute, accounts.middleware.IdleSessionRefreshMiddleware, rather than a write on every
 # request), and logging in issues a new session key. The session table records its user, so
 # that deactivating someone ends all their sessions (accounts/sessions.py, services.py).
 SESSION_ENGINE = "accounts.sessions"
@@ -316,7 +316,7 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts during a lock-out do not extend it: the pause always ends LOGIN_COOLOFF_MINUTES
 # after it began, so nobody can keep a colleague sharing the office address locked out.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "tracker.security.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
@@ -345,7 +345,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Logins, login failures, lock-outs and refused accesses (tracker/security.py).
+        # Logins, login failures and lock-outs (accounts/signals.py, accounts/lockout.py),
+        # two-factor events (accounts/two_factor.py), refused accesses (tracker/middleware.py).
         "vigie.security": {"level": os.environ.get("SECURITY_LOG_LEVEL", "INFO")},
     },
 }

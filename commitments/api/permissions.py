@@ -1,5 +1,5 @@
 """Who may call what: reads are open (narrowed by each view's queryset), writes need a model
-permission granted by a role (``commitments/roles.py``)."""
+permission granted by a role (``accounts/roles.py``)."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 

@@ -1,6 +1,55 @@
 from django.db import migrations
+from django.db.models import Q
 
-from commitments.roles import remove_groups, sync_groups
+# The groups and their permissions as this migration created them (a frozen copy: migrations
+# are history; the roles of today are in accounts/roles.py, later grants in later migrations).
+VIEW = [
+    ("commitments", "view_body"),
+    ("commitments", "view_commitment"),
+    ("commitments", "view_citation"),
+    ("commitments", "view_source"),
+    ("commitments", "view_statuschange"),
+    ("commitments", "view_tag"),
+]
+EDIT = [
+    ("commitments", "change_commitment_status"),
+    ("commitments", "add_statuschange"),
+    ("commitments", "add_source"),
+    ("commitments", "add_citation"),
+]
+ADMINISTER = [
+    ("commitments", f"{action}_{model}")
+    for model in ("body", "commitment", "citation", "source", "tag")
+    for action in ("add", "change", "delete")
+] + [("accounts", "view_user")]
+GROUP_PERMISSIONS = {
+    "viewers": VIEW,
+    "editors": VIEW + EDIT,
+    "administrators": VIEW + EDIT + ADMINISTER,
+}
+
+
+def create_groups(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations: create them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, pairs in GROUP_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        wanted = Q()
+        for app_label, codename in pairs:
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))
+
+
+def remove_groups(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=GROUP_PERMISSIONS).delete()
 
 
 class Migration(migrations.Migration):
@@ -13,4 +62,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(sync_groups, remove_groups)]
+    operations = [migrations.RunPython(create_groups, remove_groups)]

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from commitments import roles
+from accounts import roles
 from commitments.models import Commitment
 
 from ..factories import BodyFactory, SourceFactory, TagFactory, UserFactory, make_commitment

@@ -10,8 +10,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import roles
 from alerts.models import Alert, Delivery
-from commitments import roles
 
 from ..factories import UserFactory, make_commitment
 

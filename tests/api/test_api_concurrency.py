@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from commitments import roles, services
+from accounts import roles
+from commitments import services
 from commitments.models import StatusChange
 
 from ..factories import UserFactory

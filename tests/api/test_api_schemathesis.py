@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from commitments import roles
+from accounts import roles
 
 from ..factories import UserFactory
 

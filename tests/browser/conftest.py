@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from commitments import roles
+from accounts import roles
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from commitments import roles
+from accounts import roles
 from commitments.models import Body, Commitment, Source
 
 from ..factories import DEFAULT_PASSWORD, UserFactory, make_commitment

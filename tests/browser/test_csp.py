@@ -4,7 +4,7 @@ the pages, the admin and the API documentation work under it."""
 import pytest
 from django.test import Client
 
-from commitments import roles
+from accounts import roles
 from tests.factories import UserFactory, make_commitment
 
 from .conftest import CHROMIUM_ARGS, chromium_path  # noqa: F401  (launch set up there)

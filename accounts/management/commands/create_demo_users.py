@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from commitments import roles
+from accounts import roles
 
 DEMO_ACCOUNTS = (
     # username, group, is superuser

@@ -8,9 +8,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from commitments import roles
+from accounts import roles
 
-from .factories import UserFactory
+from ..factories import UserFactory
 
 URL = reverse("accounts:profile")
 
@@ -119,8 +119,16 @@ def test_page_is_in_french_by_default(logged_in, user):
     assert "Votre profil" in html and "Créer un jeton" in html
 
 
-def test_token_admin_is_registered(admin_client):
-    assert admin_client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code in (
-        200,
-        302,  # the admin may ask for a second factor first
-    )
+def test_an_administrator_revokes_a_token_in_the_admin(admin_client, user):
+    """The admin lists who holds a token and can revoke one: the key stops working at once."""
+    key = Token.objects.create(user=user).key
+    changelist = admin_client.get(reverse("admin:authtoken_tokenproxy_changelist"))
+    assert changelist.status_code == 200
+    assert "camille" in changelist.content.decode()
+    delete_url = reverse("admin:authtoken_tokenproxy_delete", args=[user.pk])
+    response = admin_client.post(delete_url, {"post": "yes"})
+    assert response.status_code == 302
+    assert not Token.objects.filter(user=user).exists()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/commitments/").status_code == 401

@@ -1,24 +1,10 @@
+"""The ``create_demo_users`` command: development only, three accounts, one per role."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from commitments import roles
-
-
-def test_healthz_needs_no_login_and_reveals_nothing(client, db):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_only_answers_get(client, db):
-    assert client.post("/healthz").status_code == 405
-
-
-def test_admin_requires_login(client, db):
-    response = client.get("/admin/")
-    assert response.status_code == 302
-    assert "/login/" in response["Location"]
+from accounts import roles
 
 
 class TestDemoUsers:

@@ -12,10 +12,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import roles
 from accounts.two_factor import PENDING_SESSION_KEY
-from commitments import roles
 
-from .factories import DEFAULT_PASSWORD, UserFactory
+from ..factories import DEFAULT_PASSWORD, UserFactory
 
 SETUP = "/accounts/two-factor/"
 VERIFY = "/accounts/two-factor/verify/"

@@ -9,11 +9,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import roles
 from accounts.models import UserSession
 from accounts.services import user_deactivate
-from commitments import roles
 
-from .factories import DEFAULT_PASSWORD, UserFactory
+from ..factories import DEFAULT_PASSWORD, UserFactory
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 DASHBOARD = "/"

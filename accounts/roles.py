@@ -1,4 +1,9 @@
-"""The three staff roles, as Django groups. Created by a data migration; named here once."""
+"""The three staff roles, as Django groups, and the permissions each grants; named here once.
+
+The groups were created by data migrations (``commitments`` 0002 and 0003), which keep their
+own copy of the lists as they were then: a change here needs a data migration that grants it.
+``ensure_groups`` recreates the groups from these lists where a test flushed them.
+"""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -53,8 +58,8 @@ GROUP_PERMISSIONS = {
 def sync_groups(apps, schema_editor=None) -> None:
     """Create the groups and grant each exactly its permissions (idempotent).
 
-    Called from data migrations; a migration that adds permissions calls it again.
-    Permissions are normally created after all migrations, so they are created here first.
+    ``apps`` is the app registry (or a migration's historical one). Permissions are normally
+    created after all migrations, so they are created here first.
     """
     from django.contrib.auth.management import create_permissions
 
@@ -70,8 +75,8 @@ def sync_groups(apps, schema_editor=None) -> None:
         wanted = Q()
         for app_label, codename in pairs:
             wanted |= Q(content_type__app_label=app_label, codename=codename)
-        # A permission whose app is not migrated yet is granted by that app's own later
-        # migration, which calls this function again.
+        # Only the permissions that exist yet: with a migration's historical registry, a later
+        # migration grants the others.
         group.permissions.set(Permission.objects.filter(wanted))
 
 
@@ -88,7 +93,3 @@ def ensure_groups() -> None:
     )
     if complete < len(GROUP_PERMISSIONS):
         sync_groups(apps)
-
-
-def remove_groups(apps, schema_editor=None) -> None:
-    apps.get_model("auth", "Group").objects.filter(name__in=GROUP_PERMISSIONS).delete()

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from commitments import roles
+from accounts import roles
 
-from .factories import DEFAULT_PASSWORD, UserFactory, make_commitment
+from ..factories import DEFAULT_PASSWORD, UserFactory, make_commitment
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 OFFICE = "203.0.113.10"
@@ -106,12 +106,18 @@ class TestLockout:
         assert _login(client, "camille", "wrong").status_code == 429
 
 
+def test_admin_requires_login(client, db):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
 def test_no_test_uses_client_login():
     """django-axes makes ``client.login()`` raise without a request: tests use force_login
     (or post the login form, as the browser tests do)."""
     offenders = [
         str(path)
-        for path in Path(__file__).parent.rglob("*.py")
+        for path in Path(__file__).parent.parent.rglob("*.py")
         if "client.login(" in path.read_text(encoding="utf-8") and path.name != Path(__file__).name
     ]
     assert offenders == []
