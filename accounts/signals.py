@@ -13,6 +13,7 @@ from django.conf import settings
 
 from tracker.http import client_ip
 
+from .login import recorded_username
 from .middleware import mark_session_refreshed
 
 security_log = logging.getLogger("vigie.security")
@@ -26,7 +27,7 @@ def log_login(sender, request, user, **kwargs):
     security_log.info(
         "login succeeded: username=%r ip=%s path=%s",
         user.get_username(),
-        client_ip(request),
+        client_ip(request) or "-",
         _path(request),
     )
 
@@ -35,14 +36,17 @@ def log_login_failure(sender, credentials, request=None, **kwargs):
     # Django has already replaced the password in ``credentials`` by stars; log the name only.
     username = credentials.get(settings.AXES_USERNAME_FORM_FIELD) or credentials.get("username")
     security_log.warning(
-        "login failed: username=%r ip=%s path=%s", username, client_ip(request), _path(request)
+        "login failed: username=%r ip=%s path=%s",
+        recorded_username(username),
+        client_ip(request) or "-",
+        _path(request),
     )
 
 
 def log_logout(sender, request, user, **kwargs):
     username = user.get_username() if user is not None and user.is_authenticated else None
     security_log.info(
-        "logout: username=%r ip=%s path=%s", username, client_ip(request), _path(request)
+        "logout: username=%r ip=%s path=%s", username, client_ip(request) or "-", _path(request)
     )
 
 

@@ -22,6 +22,13 @@ class VigieAdminSite(admin.AdminSite):
     site_header = "Vigie"
     site_title = "Vigie"
 
+    @property
+    def login_form(self):
+        # Imported late: this module is loaded with the app registry, before any form can be.
+        from .login import AdminLoginForm
+
+        return AdminLoginForm
+
     def has_permission(self, request):
         if not super().has_permission(request):
             return False

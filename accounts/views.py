@@ -48,7 +48,7 @@ def profile(request):
             return render(
                 request, "accounts/profile.html", _context(request, form=form), status=400
             )
-        token = form.save(client_ip=client_ip(request))
+        token = form.save(client_ip=client_ip(request) or "-")
         if token is None:
             messages.success(request, _("Your API token was revoked: it no longer works."))
             return redirect("accounts:profile")

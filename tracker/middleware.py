@@ -4,7 +4,7 @@ Every 401 or 403 response, whatever produced it (``PermissionDenied`` in a view 
 a CSRF failure, the API's permission classes), goes to the ``vigie.security`` logger with the
 username, the client address, the method and the path. Placed outside ``CsrfViewMiddleware``
 so that CSRF refusals are seen too. Logins, failures and lock-outs are logged by ``accounts``
-(``accounts/signals.py``, ``accounts/lockout.py``).
+(``accounts/signals.py``, ``accounts/login.py``).
 """
 
 import logging
@@ -32,7 +32,7 @@ class RefusedAccessLogMiddleware:
                 reason,
                 response.status_code,
                 user.get_username() if user is not None and user.is_authenticated else None,
-                client_ip(request),
+                client_ip(request) or "-",
                 request.method,
                 request.path,
             )

@@ -225,8 +225,6 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_ANON_THROTTLE_RATE", "60/minute") or None,
         "user": os.environ.get("API_USER_THROTTLE_RATE", "6000/hour") or None,
     },
-    # Number of trusted reverse proxies in front of the app (client IP for anonymous throttling).
-    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES") or 0) or None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -288,9 +286,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Number of trusted reverse proxies in front of gunicorn: the client address logged and used
-# for login throttling is then read from X-Forwarded-For. 0 (default): REMOTE_ADDR.
+# Number of trusted reverse proxies in front of gunicorn (1 behind nginx or Caddy). The client
+# address (login lock-out, security log, API throttling: tracker.http.client_ip) is then the
+# NUM_PROXIES-th entry from the right of X-Forwarded-For; what a client writes further left
+# is ignored. 0 (default): REMOTE_ADDR, and X-Forwarded-For is ignored.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES") or 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or the number of reverse proxies.")
 
 # Sessions end after an idle hour: using the session pushes its expiry back (at most once a
 # minute, accounts.middleware.IdleSessionRefreshMiddleware, rather than a write on every
@@ -316,12 +318,12 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts during a lock-out do not extend it: the pause always ends LOGIN_COOLOFF_MINUTES
 # after it began, so nobody can keep a colleague sharing the office address locked out.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.login.lockout_response"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if NUM_PROXIES else ("REMOTE_ADDR",)
-)
+# The client address and the username axes records: one rule for the address, shared with
+# the security log and the API (NUM_PROXIES above); at most 255 characters of a username.
+AXES_CLIENT_IP_CALLABLE = "tracker.http.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.login.lockout_username"
 
 # Two-factor authentication (django-otp, TOTP): any user may enable it at
 # /accounts/two-factor/; the admin site requires it unless OTP_ADMIN_REQUIRED=0. Off by
@@ -345,7 +347,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Logins, login failures and lock-outs (accounts/signals.py, accounts/lockout.py),
+        # Logins, login failures and lock-outs (accounts/signals.py, accounts/login.py),
         # two-factor events (accounts/two_factor.py), refused accesses (tracker/middleware.py).
         "vigie.security": {"level": os.environ.get("SECURITY_LOG_LEVEL", "INFO")},
     },
