@@ -64,9 +64,13 @@ def sync_groups(apps, schema_editor=None) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # create_permissions skips an app without a models module, which every app of a
+        # migration's historical registry lacks; put back what was there (the live registry
+        # must keep its modules: dumpdata, for one, skips an app without one).
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -34,9 +34,13 @@ def create_groups(apps, schema_editor):
 
     # Permissions are normally created after all migrations: create them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # create_permissions skips an app without a models module, which every app of a
+        # migration's historical registry lacks; put back what was there (the live registry
+        # must keep its modules: dumpdata, for one, skips an app without one).
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
