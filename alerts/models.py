@@ -262,6 +262,10 @@ class WatchQuerySet(models.QuerySet):
         """Explicit watches (rows with ``watching=False`` are owners' opt-outs)."""
         return self.filter(watching=True)
 
+    def opted_out(self):
+        """Rows with ``watching=False``: on the owner's row, an opt-out; elsewhere, nothing."""
+        return self.filter(watching=False)
+
 
 class Watch(models.Model):
     """A staff member following a commitment, to receive its alerts and status changes.

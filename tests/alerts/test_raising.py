@@ -7,13 +7,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alerts import services
+from alerts.digests import digests_send
 from alerts.models import Alert, Delivery, Watch
+from alerts.raising.runner import alerts_raise
+from alerts.raising.status_changes import STATUS_CHANGE_LOOKBACK_DAYS
+from alerts.watching import is_watching, watch_start, watch_stop
 from commitments import roles
 from commitments.models import Commitment, StatusChange
 from commitments.services import change_status, commitment_update
 
-from .factories import UserFactory, make_commitment
+from ..factories import UserFactory, make_commitment
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +40,7 @@ def lead_days(settings):
 
 
 def raise_as_of(as_of):
-    return services.raise_deadline_alerts(as_of=as_of)
+    return alerts_raise(as_of=as_of)
 
 
 def alerts_of(commitment, **filters):
@@ -55,11 +58,11 @@ def test_due_today_is_not_lapsed_due_yesterday_is(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
     result = raise_as_of(DUE)
-    assert result.lapsed == 0
+    assert result.count(Alert.Kind.LAPSED) == 0
     assert alerts_of(commitment, kind=Alert.Kind.LAPSED) == []
 
     result = raise_as_of(day(1))
-    assert result.lapsed == 1
+    assert result.count(Alert.Kind.LAPSED) == 1
     assert alerts_of(commitment, kind=Alert.Kind.LAPSED) == [("lapsed", DUE, 0)]
 
 
@@ -80,7 +83,11 @@ def test_running_twice_raises_once(owner, lead_days):
     second = raise_as_of(day(3))
     third = raise_as_of(day(4))
 
-    assert (first.lapsed, second.lapsed, third.lapsed) == (1, 0, 0)
+    assert (
+        first.count(Alert.Kind.LAPSED),
+        second.count(Alert.Kind.LAPSED),
+        third.count(Alert.Kind.LAPSED),
+    ) == (1, 0, 0)
     assert alerts_of(commitment) == [("lapsed", DUE, 0)]
     assert Delivery.objects.count() == 1
     assert second.deliveries == 0
@@ -93,12 +100,12 @@ def test_lead_time_alerts_on_the_exact_days(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
     assert raise_as_of(day(-31)).total == 0
-    assert raise_as_of(day(-30)).due_soon == {30: 1}
+    assert raise_as_of(day(-30)).raised[Alert.Kind.DUE_SOON] == {30: 1}
     assert raise_as_of(day(-29)).total == 0
     assert raise_as_of(day(-8)).total == 0
-    assert raise_as_of(day(-7)).due_soon == {7: 1}
+    assert raise_as_of(day(-7)).raised[Alert.Kind.DUE_SOON] == {7: 1}
     assert raise_as_of(day(0)).total == 0
-    assert raise_as_of(day(1)).lapsed == 1
+    assert raise_as_of(day(1)).count(Alert.Kind.LAPSED) == 1
 
     assert alerts_of(commitment) == [
         ("due_soon", DUE, 30),
@@ -112,7 +119,7 @@ def test_missed_runs_catch_up_with_the_nearest_lead_only_once(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
     assert raise_as_of(day(-40)).total == 0
-    assert raise_as_of(day(-5)).due_soon == {7: 1}
+    assert raise_as_of(day(-5)).raised[Alert.Kind.DUE_SOON] == {7: 1}
     assert raise_as_of(day(-4)).total == 0
     assert raise_as_of(day(-1)).total == 0
 
@@ -122,16 +129,16 @@ def test_missed_runs_catch_up_with_the_nearest_lead_only_once(owner, lead_days):
 def test_missed_run_within_the_first_window_catches_up(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
-    assert raise_as_of(day(-20)).due_soon == {30: 1}
+    assert raise_as_of(day(-20)).raised[Alert.Kind.DUE_SOON] == {30: 1}
     assert raise_as_of(day(-20)).total == 0
-    assert raise_as_of(day(-2)).due_soon == {7: 1}
+    assert raise_as_of(day(-2)).raised[Alert.Kind.DUE_SOON] == {7: 1}
 
     assert alerts_of(commitment) == [("due_soon", DUE, 30), ("due_soon", DUE, 7)]
 
 
 def test_due_date_set_inside_the_nearest_window_raises_on_its_day(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
-    assert raise_as_of(DUE).due_soon == {7: 1}
+    assert raise_as_of(DUE).raised[Alert.Kind.DUE_SOON] == {7: 1}
     assert alerts_of(commitment) == [("due_soon", DUE, 7)]
 
 
@@ -140,7 +147,7 @@ def test_lead_days_come_from_settings(owner, settings):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
     assert raise_as_of(day(-30)).total == 0
-    assert raise_as_of(day(-10)).due_soon == {10: 1}
+    assert raise_as_of(day(-10)).raised[Alert.Kind.DUE_SOON] == {10: 1}
     assert alerts_of(commitment) == [("due_soon", DUE, 10)]
 
 
@@ -152,7 +159,10 @@ def test_several_commitments_raise_each_their_own(owner, lead_days):
 
     result = raise_as_of(DUE)
 
-    assert (result.lapsed, result.due_soon) == (1, {7: 1, 30: 1})
+    assert (result.count(Alert.Kind.LAPSED), result.raised[Alert.Kind.DUE_SOON]) == (
+        1,
+        {7: 1, 30: 1},
+    )
     assert alerts_of(lapsed) == [("lapsed", day(-1), 0)]
     assert alerts_of(soon_7) == [("due_soon", day(3), 7)]
     assert alerts_of(soon_30) == [("due_soon", day(20), 30)]
@@ -175,11 +185,11 @@ def test_moved_due_date_closes_old_alerts_and_raises_its_own(owner, lead_days):
     assert old.closed_at is not None
     assert old.closed_reason == Alert.CloseReason.DUE_DATE_MOVED
     assert result.closed[Alert.CloseReason.DUE_DATE_MOVED] == 1
-    assert result.due_soon == {7: 1}
+    assert result.raised[Alert.Kind.DUE_SOON] == {7: 1}
     assert alerts_of(commitment, closed_at__isnull=True) == [("due_soon", new_due, 7)]
 
     # The new date lapses in its turn, with its own alert.
-    assert raise_as_of(day(6)).lapsed == 1
+    assert raise_as_of(day(6)).count(Alert.Kind.LAPSED) == 1
     assert alerts_of(commitment, kind="lapsed") == [("lapsed", DUE, 0), ("lapsed", new_due, 0)]
 
 
@@ -229,8 +239,8 @@ def test_owner_and_watchers_receive_deadline_alerts(owner, lead_days):
     inactive.save()
     bystander = UserFactory(username="bystander")
     commitment = make_commitment(due_date=DUE, owner=owner)
-    services.watch_start(user=watcher, commitment=commitment)
-    services.watch_start(user=inactive, commitment=commitment)
+    watch_start(user=watcher, commitment=commitment)
+    watch_start(user=inactive, commitment=commitment)
 
     raise_as_of(day(1))
 
@@ -241,18 +251,18 @@ def test_owner_and_watchers_receive_deadline_alerts(owner, lead_days):
 
 def test_owner_who_opted_out_receives_nothing(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
-    services.watch_stop(user=owner, commitment=commitment)
+    watch_stop(user=owner, commitment=commitment)
 
     raise_as_of(day(1))
 
     assert Alert.objects.filter(commitment=commitment).count() == 1
     assert Delivery.objects.count() == 0
-    assert not services.is_watching(user=owner, commitment=commitment)
+    assert not is_watching(user=owner, commitment=commitment)
 
 
 def test_unowned_commitment_raises_alert_without_recipient(lead_days):
     commitment = make_commitment(due_date=DUE)
-    assert raise_as_of(day(1)).lapsed == 1
+    assert raise_as_of(day(1)).count(Alert.Kind.LAPSED) == 1
     assert Alert.objects.get(commitment=commitment).deliveries.count() == 0
 
 
@@ -264,8 +274,8 @@ def test_new_watcher_receives_open_alerts_not_closed_ones(owner, lead_days):
         closed_at=timezone.now(), closed_reason=Alert.CloseReason.DUE_DATE_MOVED
     )
     watcher = UserFactory(username="late-watcher")
-    services.watch_start(user=watcher, commitment=commitment)
-    services.watch_start(user=watcher, commitment=closed_one)
+    watch_start(user=watcher, commitment=commitment)
+    watch_start(user=watcher, commitment=closed_one)
 
     result = raise_as_of(day(2))
 
@@ -282,8 +292,8 @@ def test_new_watcher_receives_open_alerts_not_closed_ones(owner, lead_days):
 def test_status_change_by_someone_else_is_told_to_owner_and_watchers(owner, lead_days, editor):
     watcher = UserFactory(username="watcher")
     commitment = make_commitment(due_date=DUE, owner=owner)
-    services.watch_start(user=watcher, commitment=commitment)
-    services.watch_start(user=editor, commitment=commitment)
+    watch_start(user=watcher, commitment=commitment)
+    watch_start(user=editor, commitment=commitment)
     today = timezone.localdate()
     entry = change_status(
         commitment=commitment,
@@ -295,8 +305,8 @@ def test_status_change_by_someone_else_is_told_to_owner_and_watchers(owner, lead
     result = raise_as_of(today)
     again = raise_as_of(today)
 
-    assert result.status_changed == 1
-    assert again.status_changed == 0
+    assert result.count(Alert.Kind.STATUS_CHANGED) == 1
+    assert again.count(Alert.Kind.STATUS_CHANGED) == 0
     alert = Alert.objects.get(kind=Alert.Kind.STATUS_CHANGED)
     assert alert.status_change == entry
     # The author is a watcher too, but is not told of their own change.
@@ -312,7 +322,7 @@ def test_owner_is_not_told_of_own_status_change(owner, lead_days):
         effective_date=today,
         author=owner,
     )
-    assert raise_as_of(today).status_changed == 1
+    assert raise_as_of(today).count(Alert.Kind.STATUS_CHANGED) == 1
     assert Delivery.objects.count() == 0
 
 
@@ -329,11 +339,10 @@ def test_creation_seed_and_old_changes_are_not_news(owner, lead_days):
         commitment=commitment, new_status=Commitment.Status.IN_PROGRESS, effective_date=today
     )
     StatusChange.objects.filter(pk=old.pk).update(
-        created_at=timezone.now()
-        - datetime.timedelta(days=services.STATUS_CHANGE_LOOKBACK_DAYS + 2)
+        created_at=timezone.now() - datetime.timedelta(days=STATUS_CHANGE_LOOKBACK_DAYS + 2)
     )
 
-    assert raise_as_of(today).status_changed == 0
+    assert raise_as_of(today).count(Alert.Kind.STATUS_CHANGED) == 0
 
 
 def test_status_change_without_author_reaches_the_owner(owner, lead_days):
@@ -345,7 +354,7 @@ def test_status_change_without_author_reaches_the_owner(owner, lead_days):
         effective_date=today,
         origin=StatusChange.Origin.IMPORT,
     )
-    assert raise_as_of(today).status_changed == 1
+    assert raise_as_of(today).count(Alert.Kind.STATUS_CHANGED) == 1
     assert list(Delivery.objects.values_list("user__username", flat=True)) == ["owner"]
 
 
@@ -367,9 +376,9 @@ def test_raising_query_count_is_constant(count, owner, lead_days, django_assert_
     # close (2) + lapsed, due soon, status changes (3) + deliveries (2) + count (1),
     # inside one transaction (SAVEPOINT and RELEASE under the test's transaction).
     with django_assert_num_queries(10):
-        result = services.raise_deadline_alerts(as_of=DUE)
+        result = alerts_raise(as_of=DUE)
 
-    assert result.lapsed == count
+    assert result.count(Alert.Kind.LAPSED) == count
     assert Delivery.objects.count() == count + count // 2
 
 
@@ -379,8 +388,8 @@ def test_whole_run_query_count_is_constant(count, owner, lead_days, mailoutbox):
     _populate(count, owner, watcher)
 
     with CaptureQueriesContext(connection) as queries:
-        services.raise_deadline_alerts(as_of=DUE)
-        digests = services.send_alert_digests(as_of=DUE)
+        alerts_raise(as_of=DUE)
+        digests = digests_send(as_of=DUE)
 
     assert digests.sent == 2
     assert digests.alerts == count + count // 2
