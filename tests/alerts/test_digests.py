@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from alerts.delivery import deliveries_acknowledge
-from alerts.digests import digests_send
+from alerts.digests import days_left_and_overdue, digests_send
 from alerts.models import Alert, Delivery
 from alerts.raising.runner import alerts_raise
 from alerts.watching import watch_start
@@ -261,3 +261,16 @@ def test_command_has_help():
     from alerts.management.commands.check_deadlines import Command
 
     assert "exactly once" in Command.help
+
+
+@pytest.mark.parametrize(
+    ("due_date", "expected"),
+    [
+        (datetime.date(2024, 6, 16), (0, None)),  # due today: 0 days left, not overdue
+        (datetime.date(2024, 6, 17), (1, None)),
+        (datetime.date(2024, 6, 15), (None, 1)),  # due yesterday: 1 day overdue
+        (None, (None, None)),
+    ],
+)
+def test_days_left_and_overdue_boundaries(due_date, expected):
+    assert days_left_and_overdue(due_date, datetime.date(2024, 6, 16)) == expected

@@ -1,4 +1,4 @@
-"""Raising alerts: boundary days, lead times, catching up, moved dates, closing, recipients."""
+"""Raising alerts: boundary days, lead times, catching up, moved dates, closing, the sources."""
 
 import datetime
 
@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from alerts.digests import digests_send
 from alerts.models import Alert, Delivery, Watch
-from alerts.raising.runner import alerts_raise
-from alerts.raising.status_changes import STATUS_CHANGE_LOOKBACK_DAYS
-from alerts.watching import is_watching, watch_start, watch_stop
-from commitments import roles
+from alerts.raising.commitment_deadlines import CommitmentDeadlines
+from alerts.raising.runner import SOURCES, alerts_raise
+from alerts.raising.status_changes import STATUS_CHANGE_LOOKBACK_DAYS, StatusChanges
+from alerts.watching import watch_start
 from commitments.models import Commitment, StatusChange
 from commitments.services import change_status, commitment_update
 
@@ -26,17 +26,6 @@ DUE = datetime.date(2024, 6, 15)
 def day(offset: int) -> datetime.date:
     """``DUE`` shifted by ``offset`` days (negative: before the deadline)."""
     return DUE + datetime.timedelta(days=offset)
-
-
-@pytest.fixture
-def owner():
-    return UserFactory(username="owner", groups=[roles.EDITORS])
-
-
-@pytest.fixture
-def lead_days(settings):
-    settings.ALERT_LEAD_DAYS = (30, 7)
-    return settings.ALERT_LEAD_DAYS
 
 
 def raise_as_of(as_of):
@@ -229,63 +218,6 @@ def test_final_status_closes_open_alerts(owner, lead_days, editor):
     assert not Delivery.objects.pending_notification().filter(alert=lapsed).exists()
 
 
-# --- recipients -------------------------------------------------------------------------------
-
-
-def test_owner_and_watchers_receive_deadline_alerts(owner, lead_days):
-    watcher = UserFactory(username="watcher")
-    inactive = UserFactory(username="gone")
-    inactive.is_active = False
-    inactive.save()
-    bystander = UserFactory(username="bystander")
-    commitment = make_commitment(due_date=DUE, owner=owner)
-    watch_start(user=watcher, commitment=commitment)
-    watch_start(user=inactive, commitment=commitment)
-
-    raise_as_of(day(1))
-
-    alert = Alert.objects.get(commitment=commitment)
-    assert set(alert.recipients.values_list("username", flat=True)) == {"owner", "watcher"}
-    assert not Delivery.objects.filter(user=bystander).exists()
-
-
-def test_owner_who_opted_out_receives_nothing(owner, lead_days):
-    commitment = make_commitment(due_date=DUE, owner=owner)
-    watch_stop(user=owner, commitment=commitment)
-
-    raise_as_of(day(1))
-
-    assert Alert.objects.filter(commitment=commitment).count() == 1
-    assert Delivery.objects.count() == 0
-    assert not is_watching(user=owner, commitment=commitment)
-
-
-def test_unowned_commitment_raises_alert_without_recipient(lead_days):
-    commitment = make_commitment(due_date=DUE)
-    assert raise_as_of(day(1)).count(Alert.Kind.LAPSED) == 1
-    assert Alert.objects.get(commitment=commitment).deliveries.count() == 0
-
-
-def test_new_watcher_receives_open_alerts_not_closed_ones(owner, lead_days):
-    commitment = make_commitment(due_date=DUE, owner=owner)
-    closed_one = make_commitment(due_date=DUE, owner=owner)
-    raise_as_of(day(1))
-    Alert.objects.filter(commitment=closed_one).update(
-        closed_at=timezone.now(), closed_reason=Alert.CloseReason.DUE_DATE_MOVED
-    )
-    watcher = UserFactory(username="late-watcher")
-    watch_start(user=watcher, commitment=commitment)
-    watch_start(user=watcher, commitment=closed_one)
-
-    result = raise_as_of(day(2))
-
-    assert result.total == 0
-    assert result.deliveries == 1
-    assert list(
-        Delivery.objects.filter(user=watcher).values_list("alert__commitment", flat=True)
-    ) == [commitment.pk]
-
-
 # --- status changes -----------------------------------------------------------------------------
 
 
@@ -396,3 +328,44 @@ def test_whole_run_query_count_is_constant(count, owner, lead_days, mailoutbox):
     # Raising (10) + recipients (1) + per recipient: savepoint, recipient lock, deliveries
     # lock-and-read, update, release.
     assert len(queries) == 10 + 1 + 2 * 5, [query["sql"] for query in queries.captured_queries]
+
+
+# --- the list of sources ------------------------------------------------------------------------
+
+
+def test_only_the_sources_given_are_run(owner, lead_days, editor):
+    """The runner knows no kind of alert itself: each comes from a source in the list."""
+    lapsed = make_commitment(due_date=day(-1), owner=owner)
+    make_commitment(due_date=day(3), owner=owner)
+    change_status(
+        commitment=lapsed,
+        new_status=Commitment.Status.IN_PROGRESS,
+        effective_date=DUE,
+        author=editor,
+    )
+    today = timezone.localdate()
+
+    result = alerts_raise(as_of=today, sources=(StatusChanges(),))
+
+    assert result.raised == {Alert.Kind.STATUS_CHANGED: {0: 1}}
+    assert result.closed == {}
+    assert result.summary == "1 status changes"
+    assert list(Alert.objects.values_list("kind", flat=True)) == ["status_changed"]
+    assert list(Delivery.objects.values_list("user__username", flat=True)) == ["owner"]
+
+
+def test_a_source_may_carry_its_own_lead_times(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+
+    result = alerts_raise(as_of=day(-3), sources=(CommitmentDeadlines(lead_days=(3,)),))
+
+    assert result.raised == {Alert.Kind.LAPSED: {}, Alert.Kind.DUE_SOON: {3: 1}}
+    assert result.summary == "0 lapsed, 1 due soon (1 at 3 days)"
+    assert alerts_of(commitment) == [("due_soon", DUE, 3)]
+
+
+def test_every_registered_source_raises_its_own_kinds_with_digest_titles():
+    kinds = [kind for source in SOURCES for kind in source.kinds]
+    assert sorted(kinds) == sorted(Alert.Kind.values)  # each kind raised by one source
+    for source in SOURCES:
+        assert set(source.digest_titles) == set(source.kinds)
