@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import services
+from .links import absolute_url
 from .models import CalendarToken
+from .watching import followed_commitments
 
 
 def _event(commitment, *, as_of: datetime.date, domain: str) -> icalendar.Event:
@@ -36,7 +37,7 @@ def _event(commitment, *, as_of: datetime.date, domain: str) -> icalendar.Event:
     else:
         summary = _("Due: %(title)s") % {"title": commitment.title}
     event.add("summary", summary)
-    url = services.absolute_url(commitment.get_absolute_url())
+    url = absolute_url(commitment.get_absolute_url())
     lines = [
         _("Responsible body: %(body)s") % {"body": commitment.responsible_body},
         _("Status: %(status)s") % {"status": commitment.get_status_display()},
@@ -53,7 +54,7 @@ def _event(commitment, *, as_of: datetime.date, domain: str) -> icalendar.Event:
 def build_calendar(*, user, as_of: datetime.date) -> icalendar.Calendar:
     """The calendar for ``user``, in the user's language; two queries whatever its size."""
     commitments = (
-        services.followed_commitments(user)
+        followed_commitments(user=user)
         .open()
         .filter(due_date__isnull=False)
         .select_related("responsible_body")

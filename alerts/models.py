@@ -45,10 +45,6 @@ class AlertQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(closed_at__isnull=False)
 
-    def deadline(self):
-        """Lapsed and due-soon alerts, the ones tied to a due date."""
-        return self.filter(kind__in=AlertKind.deadline_values())
-
 
 class Alert(models.Model):
     """One fact about a commitment worth telling its owner and watchers, raised once.
@@ -261,6 +257,10 @@ class WatchQuerySet(models.QuerySet):
     def watching(self):
         """Explicit watches (rows with ``watching=False`` are owners' opt-outs)."""
         return self.filter(watching=True)
+
+    def opted_out(self):
+        """Rows with ``watching=False``: on the owner's row, an opt-out; elsewhere, nothing."""
+        return self.filter(watching=False)
 
 
 class Watch(models.Model):

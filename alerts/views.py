@@ -23,9 +23,12 @@ from django.views.generic import ListView
 from commitments.models import Commitment
 from tracker.http import safe_next
 
-from . import services
+from .calendar_tokens import calendar_token_get_or_create, calendar_token_reset
+from .delivery import deliveries_acknowledge
 from .forms import AcknowledgeForm, InboxFilterForm
+from .links import absolute_url
 from .models import Alert, Delivery
+from .watching import watch_start, watch_stop
 
 
 class InboxView(ListView):
@@ -76,7 +79,7 @@ def acknowledge(request):
             selected = selected.filter(alert__kind=data["kind"])
     else:
         selected = Delivery.objects.filter(pk__in=[delivery.pk for delivery in data["deliveries"]])
-    count = services.deliveries_acknowledge(user=request.user, deliveries=selected)
+    count = deliveries_acknowledge(user=request.user, deliveries=selected)
     messages.success(
         request,
         ngettext("%(count)d alert acknowledged.", "%(count)d alerts acknowledged.", count)
@@ -95,7 +98,7 @@ def _commitment_for_watching(request, pk: int) -> Commitment:
 def watch(request, pk: int):
     """Follow a commitment's alerts; back to the commitment page."""
     commitment = _commitment_for_watching(request, pk)
-    services.watch_start(user=request.user, commitment=commitment)
+    watch_start(user=request.user, commitment=commitment)
     messages.success(request, _("You will receive this commitment's alerts."))
     return redirect(commitment.get_absolute_url())
 
@@ -104,7 +107,7 @@ def watch(request, pk: int):
 def unwatch(request, pk: int):
     """Stop following a commitment's alerts (owners included); back to the commitment page."""
     commitment = _commitment_for_watching(request, pk)
-    services.watch_stop(user=request.user, commitment=commitment)
+    watch_stop(user=request.user, commitment=commitment)
     messages.success(request, _("You will no longer receive this commitment's alerts."))
     return redirect(commitment.get_absolute_url())
 
@@ -112,8 +115,8 @@ def unwatch(request, pk: int):
 @require_GET
 def calendar(request):
     """The user's calendar subscription URL, and a button to reset it."""
-    token = services.calendar_token_for(request.user)
-    feed_url = services.absolute_url(reverse("alerts:calendar_feed", args=[token.token]))
+    token = calendar_token_get_or_create(user=request.user)
+    feed_url = absolute_url(reverse("alerts:calendar_feed", args=[token.token]))
     webcal_url = "webcal://" + feed_url.split("://", 1)[-1]
     return render(
         request,
@@ -125,7 +128,7 @@ def calendar(request):
 @require_POST
 def calendar_reset(request):
     """Replace the user's calendar token: the old URL answers 404 from now on."""
-    services.calendar_token_reset(user=request.user)
+    calendar_token_reset(user=request.user)
     messages.success(
         request,
         _("Your calendar address was reset. Subscribe again with the new address below."),

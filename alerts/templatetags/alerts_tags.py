@@ -1,6 +1,6 @@
 from django import template
 
-from .. import services
+from ..watching import is_watching as user_is_watching
 
 register = template.Library()
 
@@ -12,4 +12,4 @@ def is_watching(context, commitment) -> bool:
     user = getattr(request, "user", None)
     if user is None:
         return False
-    return services.is_watching(user=user, commitment=commitment)
+    return user_is_watching(user=user, commitment=commitment)

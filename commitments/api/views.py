@@ -25,7 +25,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts import services as alert_services
+from alerts.delivery import deliveries_acknowledge
 from alerts.models import Delivery
 from commitments import services
 from commitments.filters import CommitmentFilterSet
@@ -691,7 +691,7 @@ class AlertViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], filter_backends=[])
     def acknowledge(self, request, *args, **kwargs):
         delivery = self.get_object()
-        alert_services.deliveries_acknowledge(
+        deliveries_acknowledge(
             user=request.user, deliveries=Delivery.objects.filter(pk=delivery.pk)
         )
         delivery.refresh_from_db(fields=["acknowledged_at"])
@@ -708,7 +708,7 @@ class AlertViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, methods=["post"], url_path="acknowledge-all", filter_backends=[])
     def acknowledge_all(self, request, *args, **kwargs):
-        count = alert_services.deliveries_acknowledge(user=request.user)
+        count = deliveries_acknowledge(user=request.user)
         return Response({"acknowledged": count})
 
 

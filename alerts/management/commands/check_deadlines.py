@@ -1,10 +1,9 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
-from alerts import services
+from alerts.job import JobResult, alert_job_run
 
 
 def _parse_date(value: str) -> datetime.date:
@@ -40,35 +39,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of: str | None = None, dry_run: bool = False, **options):
         day = _parse_date(as_of) if as_of else timezone.localdate()
-        if dry_run:
-            with transaction.atomic():
-                raised = services.raise_deadline_alerts(as_of=day)
-                digests = services.send_alert_digests(as_of=day, dry_run=True)
-                transaction.set_rollback(True)
-        else:
-            raised = services.raise_deadline_alerts(as_of=day)
-            digests = services.send_alert_digests(as_of=day)
-        self._report(raised, digests, dry_run=dry_run)
-        if digests.failures:
-            names = ", ".join(failure.username for failure in digests.failures)
+        result = alert_job_run(as_of=day, dry_run=dry_run)
+        self._report(result, dry_run=dry_run)
+        failures = result.digests.failures
+        if failures:
+            names = ", ".join(failure.username for failure in failures)
             raise CommandError(
-                f"{len(digests.failures)} digest(s) could not be sent ({names}); "
+                f"{len(failures)} digest(s) could not be sent ({names}); "
                 "their alerts stay pending and the next run retries them."
             )
 
-    def _report(
-        self, raised: services.RaiseResult, digests: services.DigestResult, *, dry_run: bool
-    ) -> None:
+    def _report(self, result: JobResult, *, dry_run: bool) -> None:
+        raised, digests = result.raised, result.digests
         prefix = "[dry run] would have " if dry_run else ""
-        due_soon = ", ".join(
-            f"{count} at {days} days" for days, count in sorted(raised.due_soon.items())
-        )
         closed = sum(raised.closed.values())
         self.stdout.write(
-            f"{prefix}raised as of {raised.as_of.isoformat()}: "
-            f"{raised.lapsed} lapsed, "
-            f"{raised.due_soon_total} due soon{f' ({due_soon})' if due_soon else ''}, "
-            f"{raised.status_changed} status changes; closed {closed}."
+            f"{prefix}raised as of {raised.as_of.isoformat()}: {raised.summary}; closed {closed}."
         )
         self.stdout.write(
             f"{prefix}e-mailed {digests.sent} digest(s) carrying {digests.alerts} alert(s)"

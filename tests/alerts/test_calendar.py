@@ -6,11 +6,12 @@ import icalendar
 import pytest
 
 from accounts import roles
-from alerts import services
+from alerts.calendar_tokens import calendar_token_get_or_create
 from alerts.models import CalendarToken
+from alerts.watching import watch_start, watch_stop
 from commitments.models import Commitment
 
-from .factories import UserFactory, make_commitment
+from ..factories import UserFactory, make_commitment
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +40,13 @@ def test_feed_lists_followed_open_deadlines_and_parses_back(client, alice):
     past = datetime.date.today() - datetime.timedelta(days=3)
     owned = make_commitment(title="Plan national", due_date=future, owner=alice)
     watched = make_commitment(title="Rapport CRC", due_date=past)
-    services.watch_start(user=alice, commitment=watched)
+    watch_start(user=alice, commitment=watched)
     make_commitment(title="Met one", due_date=future, owner=alice, status=Commitment.Status.MET)
     make_commitment(title="Undated", due_date=None, owner=alice)
     make_commitment(title="Not followed", due_date=future)
     opted_out = make_commitment(title="Opted out", due_date=future, owner=alice)
-    services.watch_stop(user=alice, commitment=opted_out)
-    token = services.calendar_token_for(alice)
+    watch_stop(user=alice, commitment=opted_out)
+    token = calendar_token_get_or_create(user=alice)
 
     response = client.get(feed_url(token))  # no login: the token authenticates
 
@@ -65,7 +66,7 @@ def test_feed_lists_followed_open_deadlines_and_parses_back(client, alice):
 
 def test_event_uid_is_stable_when_the_due_date_moves(client, alice):
     commitment = make_commitment(title="Plan", due_date=datetime.date(2030, 1, 1), owner=alice)
-    token = services.calendar_token_for(alice)
+    token = calendar_token_get_or_create(user=alice)
     before = events_of(client.get(feed_url(token)))["Due: Plan"]
     from commitments.services import commitment_update
 
@@ -82,7 +83,7 @@ def test_event_uid_is_stable_when_the_due_date_moves(client, alice):
 def test_feed_is_in_the_users_language(client):
     french = UserFactory(username="francois", language="fr")
     make_commitment(title="Plan", due_date=datetime.date(2030, 1, 1), owner=french)
-    token = services.calendar_token_for(french)
+    token = calendar_token_get_or_create(user=french)
     assert set(events_of(client.get(feed_url(token)))) == {"Échéance : Plan"}
 
 
@@ -90,7 +91,7 @@ def test_feed_is_in_the_users_language(client):
 def test_feed_query_count_is_constant(client, alice, count, django_assert_num_queries):
     for index in range(count):
         make_commitment(due_date=datetime.date(2030, 1, 1 + index % 28), owner=alice)
-    token = services.calendar_token_for(alice)
+    token = calendar_token_get_or_create(user=alice)
     with django_assert_num_queries(2):  # token with user, commitments with bodies
         response = client.get(feed_url(token))
     assert len(events_of(response)) == count
@@ -101,7 +102,7 @@ def test_unknown_token_is_404(client):
 
 
 def test_inactive_users_feed_is_404(client, alice):
-    token = services.calendar_token_for(alice)
+    token = calendar_token_get_or_create(user=alice)
     alice.is_active = False
     alice.save()
     assert client.get(feed_url(token)).status_code == 404
@@ -128,6 +129,9 @@ def test_calendar_page_shows_the_url_and_reset_stops_the_old_one(client, alice):
 
 def test_tokens_are_long_and_random():
     first, second = UserFactory(username="one"), UserFactory(username="two")
-    tokens = {services.calendar_token_for(first).token, services.calendar_token_for(second).token}
+    tokens = {
+        calendar_token_get_or_create(user=first).token,
+        calendar_token_get_or_create(user=second).token,
+    }
     assert len(tokens) == 2
     assert all(len(token) >= 43 for token in tokens)

@@ -18,10 +18,11 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
 from django.db import connection
 
-from alerts import services
 from alerts.models import Alert, Delivery
+from alerts.raising.runner import alerts_raise
+from alerts.watching import watch_start
 
-from .factories import UserFactory, make_commitment
+from ..factories import UserFactory, make_commitment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +65,7 @@ def _in_threads(target, count: int = 2) -> list:
 
 @pytest.fixture
 def data(settings):
-    settings.EMAIL_BACKEND = "tests.test_alerts_concurrency.SlowLocmemBackend"
+    settings.EMAIL_BACKEND = "tests.alerts.test_concurrency.SlowLocmemBackend"
     settings.ALERT_LEAD_DAYS = (30, 7)
     users = [UserFactory(username=f"staff{index}") for index in range(6)]
     for index in range(60):
@@ -75,17 +76,15 @@ def data(settings):
         )
         # Even commitments are watched by staff3 and staff5, odd ones by staff4.
         for watcher in users[3 + index % 2 : 6 : 2]:
-            services.watch_start(user=watcher, commitment=commitment)
+            watch_start(user=watcher, commitment=commitment)
     mail.outbox = []
     return users
 
 
 def test_two_simultaneous_raises_insert_each_alert_once(data):
-    results = _in_threads(
-        lambda: services.raise_deadline_alerts(as_of=datetime.date.fromisoformat(AS_OF))
-    )
+    results = _in_threads(lambda: alerts_raise(as_of=datetime.date.fromisoformat(AS_OF)))
 
-    assert sum(result.lapsed for result in results) == 60
+    assert sum(result.count(Alert.Kind.LAPSED) for result in results) == 60
     assert Alert.objects.count() == 60
     assert Delivery.objects.count() == 60 + 30 * 2 + 30  # owners + watchers
 

@@ -1,4 +1,4 @@
-"""Raising alerts: boundary days, lead times, catching up, moved dates, closing, recipients."""
+"""Raising alerts: boundary days, lead times, catching up, moved dates, closing, the sources."""
 
 import datetime
 
@@ -7,13 +7,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import roles
-from alerts import services
+from alerts.digests import digests_send
 from alerts.models import Alert, Delivery, Watch
+from alerts.raising.commitment_deadlines import CommitmentDeadlines
+from alerts.raising.runner import SOURCES, alerts_raise
+from alerts.raising.status_changes import STATUS_CHANGE_LOOKBACK_DAYS, StatusChanges
+from alerts.watching import watch_start
 from commitments.models import Commitment, StatusChange
 from commitments.services import change_status, commitment_update
 
-from .factories import UserFactory, make_commitment
+from ..factories import UserFactory, make_commitment
 
 pytestmark = pytest.mark.django_db
 
@@ -25,19 +28,8 @@ def day(offset: int) -> datetime.date:
     return DUE + datetime.timedelta(days=offset)
 
 
-@pytest.fixture
-def owner():
-    return UserFactory(username="owner", groups=[roles.EDITORS])
-
-
-@pytest.fixture
-def lead_days(settings):
-    settings.ALERT_LEAD_DAYS = (30, 7)
-    return settings.ALERT_LEAD_DAYS
-
-
 def raise_as_of(as_of):
-    return services.raise_deadline_alerts(as_of=as_of)
+    return alerts_raise(as_of=as_of)
 
 
 def alerts_of(commitment, **filters):
@@ -55,11 +47,11 @@ def test_due_today_is_not_lapsed_due_yesterday_is(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
     result = raise_as_of(DUE)
-    assert result.lapsed == 0
+    assert result.count(Alert.Kind.LAPSED) == 0
     assert alerts_of(commitment, kind=Alert.Kind.LAPSED) == []
 
     result = raise_as_of(day(1))
-    assert result.lapsed == 1
+    assert result.count(Alert.Kind.LAPSED) == 1
     assert alerts_of(commitment, kind=Alert.Kind.LAPSED) == [("lapsed", DUE, 0)]
 
 
@@ -80,7 +72,11 @@ def test_running_twice_raises_once(owner, lead_days):
     second = raise_as_of(day(3))
     third = raise_as_of(day(4))
 
-    assert (first.lapsed, second.lapsed, third.lapsed) == (1, 0, 0)
+    assert (
+        first.count(Alert.Kind.LAPSED),
+        second.count(Alert.Kind.LAPSED),
+        third.count(Alert.Kind.LAPSED),
+    ) == (1, 0, 0)
     assert alerts_of(commitment) == [("lapsed", DUE, 0)]
     assert Delivery.objects.count() == 1
     assert second.deliveries == 0
@@ -93,12 +89,12 @@ def test_lead_time_alerts_on_the_exact_days(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
     assert raise_as_of(day(-31)).total == 0
-    assert raise_as_of(day(-30)).due_soon == {30: 1}
+    assert raise_as_of(day(-30)).raised[Alert.Kind.DUE_SOON] == {30: 1}
     assert raise_as_of(day(-29)).total == 0
     assert raise_as_of(day(-8)).total == 0
-    assert raise_as_of(day(-7)).due_soon == {7: 1}
+    assert raise_as_of(day(-7)).raised[Alert.Kind.DUE_SOON] == {7: 1}
     assert raise_as_of(day(0)).total == 0
-    assert raise_as_of(day(1)).lapsed == 1
+    assert raise_as_of(day(1)).count(Alert.Kind.LAPSED) == 1
 
     assert alerts_of(commitment) == [
         ("due_soon", DUE, 30),
@@ -112,7 +108,7 @@ def test_missed_runs_catch_up_with_the_nearest_lead_only_once(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
     assert raise_as_of(day(-40)).total == 0
-    assert raise_as_of(day(-5)).due_soon == {7: 1}
+    assert raise_as_of(day(-5)).raised[Alert.Kind.DUE_SOON] == {7: 1}
     assert raise_as_of(day(-4)).total == 0
     assert raise_as_of(day(-1)).total == 0
 
@@ -122,16 +118,16 @@ def test_missed_runs_catch_up_with_the_nearest_lead_only_once(owner, lead_days):
 def test_missed_run_within_the_first_window_catches_up(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
-    assert raise_as_of(day(-20)).due_soon == {30: 1}
+    assert raise_as_of(day(-20)).raised[Alert.Kind.DUE_SOON] == {30: 1}
     assert raise_as_of(day(-20)).total == 0
-    assert raise_as_of(day(-2)).due_soon == {7: 1}
+    assert raise_as_of(day(-2)).raised[Alert.Kind.DUE_SOON] == {7: 1}
 
     assert alerts_of(commitment) == [("due_soon", DUE, 30), ("due_soon", DUE, 7)]
 
 
 def test_due_date_set_inside_the_nearest_window_raises_on_its_day(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
-    assert raise_as_of(DUE).due_soon == {7: 1}
+    assert raise_as_of(DUE).raised[Alert.Kind.DUE_SOON] == {7: 1}
     assert alerts_of(commitment) == [("due_soon", DUE, 7)]
 
 
@@ -140,7 +136,7 @@ def test_lead_days_come_from_settings(owner, settings):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
     assert raise_as_of(day(-30)).total == 0
-    assert raise_as_of(day(-10)).due_soon == {10: 1}
+    assert raise_as_of(day(-10)).raised[Alert.Kind.DUE_SOON] == {10: 1}
     assert alerts_of(commitment) == [("due_soon", DUE, 10)]
 
 
@@ -152,7 +148,10 @@ def test_several_commitments_raise_each_their_own(owner, lead_days):
 
     result = raise_as_of(DUE)
 
-    assert (result.lapsed, result.due_soon) == (1, {7: 1, 30: 1})
+    assert (result.count(Alert.Kind.LAPSED), result.raised[Alert.Kind.DUE_SOON]) == (
+        1,
+        {7: 1, 30: 1},
+    )
     assert alerts_of(lapsed) == [("lapsed", day(-1), 0)]
     assert alerts_of(soon_7) == [("due_soon", day(3), 7)]
     assert alerts_of(soon_30) == [("due_soon", day(20), 30)]
@@ -175,11 +174,11 @@ def test_moved_due_date_closes_old_alerts_and_raises_its_own(owner, lead_days):
     assert old.closed_at is not None
     assert old.closed_reason == Alert.CloseReason.DUE_DATE_MOVED
     assert result.closed[Alert.CloseReason.DUE_DATE_MOVED] == 1
-    assert result.due_soon == {7: 1}
+    assert result.raised[Alert.Kind.DUE_SOON] == {7: 1}
     assert alerts_of(commitment, closed_at__isnull=True) == [("due_soon", new_due, 7)]
 
     # The new date lapses in its turn, with its own alert.
-    assert raise_as_of(day(6)).lapsed == 1
+    assert raise_as_of(day(6)).count(Alert.Kind.LAPSED) == 1
     assert alerts_of(commitment, kind="lapsed") == [("lapsed", DUE, 0), ("lapsed", new_due, 0)]
 
 
@@ -219,71 +218,14 @@ def test_final_status_closes_open_alerts(owner, lead_days, editor):
     assert not Delivery.objects.pending_notification().filter(alert=lapsed).exists()
 
 
-# --- recipients -------------------------------------------------------------------------------
-
-
-def test_owner_and_watchers_receive_deadline_alerts(owner, lead_days):
-    watcher = UserFactory(username="watcher")
-    inactive = UserFactory(username="gone")
-    inactive.is_active = False
-    inactive.save()
-    bystander = UserFactory(username="bystander")
-    commitment = make_commitment(due_date=DUE, owner=owner)
-    services.watch_start(user=watcher, commitment=commitment)
-    services.watch_start(user=inactive, commitment=commitment)
-
-    raise_as_of(day(1))
-
-    alert = Alert.objects.get(commitment=commitment)
-    assert set(alert.recipients.values_list("username", flat=True)) == {"owner", "watcher"}
-    assert not Delivery.objects.filter(user=bystander).exists()
-
-
-def test_owner_who_opted_out_receives_nothing(owner, lead_days):
-    commitment = make_commitment(due_date=DUE, owner=owner)
-    services.watch_stop(user=owner, commitment=commitment)
-
-    raise_as_of(day(1))
-
-    assert Alert.objects.filter(commitment=commitment).count() == 1
-    assert Delivery.objects.count() == 0
-    assert not services.is_watching(user=owner, commitment=commitment)
-
-
-def test_unowned_commitment_raises_alert_without_recipient(lead_days):
-    commitment = make_commitment(due_date=DUE)
-    assert raise_as_of(day(1)).lapsed == 1
-    assert Alert.objects.get(commitment=commitment).deliveries.count() == 0
-
-
-def test_new_watcher_receives_open_alerts_not_closed_ones(owner, lead_days):
-    commitment = make_commitment(due_date=DUE, owner=owner)
-    closed_one = make_commitment(due_date=DUE, owner=owner)
-    raise_as_of(day(1))
-    Alert.objects.filter(commitment=closed_one).update(
-        closed_at=timezone.now(), closed_reason=Alert.CloseReason.DUE_DATE_MOVED
-    )
-    watcher = UserFactory(username="late-watcher")
-    services.watch_start(user=watcher, commitment=commitment)
-    services.watch_start(user=watcher, commitment=closed_one)
-
-    result = raise_as_of(day(2))
-
-    assert result.total == 0
-    assert result.deliveries == 1
-    assert list(
-        Delivery.objects.filter(user=watcher).values_list("alert__commitment", flat=True)
-    ) == [commitment.pk]
-
-
 # --- status changes -----------------------------------------------------------------------------
 
 
 def test_status_change_by_someone_else_is_told_to_owner_and_watchers(owner, lead_days, editor):
     watcher = UserFactory(username="watcher")
     commitment = make_commitment(due_date=DUE, owner=owner)
-    services.watch_start(user=watcher, commitment=commitment)
-    services.watch_start(user=editor, commitment=commitment)
+    watch_start(user=watcher, commitment=commitment)
+    watch_start(user=editor, commitment=commitment)
     today = timezone.localdate()
     entry = change_status(
         commitment=commitment,
@@ -295,8 +237,8 @@ def test_status_change_by_someone_else_is_told_to_owner_and_watchers(owner, lead
     result = raise_as_of(today)
     again = raise_as_of(today)
 
-    assert result.status_changed == 1
-    assert again.status_changed == 0
+    assert result.count(Alert.Kind.STATUS_CHANGED) == 1
+    assert again.count(Alert.Kind.STATUS_CHANGED) == 0
     alert = Alert.objects.get(kind=Alert.Kind.STATUS_CHANGED)
     assert alert.status_change == entry
     # The author is a watcher too, but is not told of their own change.
@@ -312,7 +254,7 @@ def test_owner_is_not_told_of_own_status_change(owner, lead_days):
         effective_date=today,
         author=owner,
     )
-    assert raise_as_of(today).status_changed == 1
+    assert raise_as_of(today).count(Alert.Kind.STATUS_CHANGED) == 1
     assert Delivery.objects.count() == 0
 
 
@@ -329,11 +271,10 @@ def test_creation_seed_and_old_changes_are_not_news(owner, lead_days):
         commitment=commitment, new_status=Commitment.Status.IN_PROGRESS, effective_date=today
     )
     StatusChange.objects.filter(pk=old.pk).update(
-        created_at=timezone.now()
-        - datetime.timedelta(days=services.STATUS_CHANGE_LOOKBACK_DAYS + 2)
+        created_at=timezone.now() - datetime.timedelta(days=STATUS_CHANGE_LOOKBACK_DAYS + 2)
     )
 
-    assert raise_as_of(today).status_changed == 0
+    assert raise_as_of(today).count(Alert.Kind.STATUS_CHANGED) == 0
 
 
 def test_status_change_without_author_reaches_the_owner(owner, lead_days):
@@ -345,7 +286,7 @@ def test_status_change_without_author_reaches_the_owner(owner, lead_days):
         effective_date=today,
         origin=StatusChange.Origin.IMPORT,
     )
-    assert raise_as_of(today).status_changed == 1
+    assert raise_as_of(today).count(Alert.Kind.STATUS_CHANGED) == 1
     assert list(Delivery.objects.values_list("user__username", flat=True)) == ["owner"]
 
 
@@ -367,9 +308,9 @@ def test_raising_query_count_is_constant(count, owner, lead_days, django_assert_
     # close (2) + lapsed, due soon, status changes (3) + deliveries (2) + count (1),
     # inside one transaction (SAVEPOINT and RELEASE under the test's transaction).
     with django_assert_num_queries(10):
-        result = services.raise_deadline_alerts(as_of=DUE)
+        result = alerts_raise(as_of=DUE)
 
-    assert result.lapsed == count
+    assert result.count(Alert.Kind.LAPSED) == count
     assert Delivery.objects.count() == count + count // 2
 
 
@@ -379,11 +320,52 @@ def test_whole_run_query_count_is_constant(count, owner, lead_days, mailoutbox):
     _populate(count, owner, watcher)
 
     with CaptureQueriesContext(connection) as queries:
-        services.raise_deadline_alerts(as_of=DUE)
-        digests = services.send_alert_digests(as_of=DUE)
+        alerts_raise(as_of=DUE)
+        digests = digests_send(as_of=DUE)
 
     assert digests.sent == 2
     assert digests.alerts == count + count // 2
     # Raising (10) + recipients (1) + per recipient: savepoint, recipient lock, deliveries
     # lock-and-read, update, release.
     assert len(queries) == 10 + 1 + 2 * 5, [query["sql"] for query in queries.captured_queries]
+
+
+# --- the list of sources ------------------------------------------------------------------------
+
+
+def test_only_the_sources_given_are_run(owner, lead_days, editor):
+    """The runner knows no kind of alert itself: each comes from a source in the list."""
+    lapsed = make_commitment(due_date=day(-1), owner=owner)
+    make_commitment(due_date=day(3), owner=owner)
+    change_status(
+        commitment=lapsed,
+        new_status=Commitment.Status.IN_PROGRESS,
+        effective_date=DUE,
+        author=editor,
+    )
+    today = timezone.localdate()
+
+    result = alerts_raise(as_of=today, sources=(StatusChanges(),))
+
+    assert result.raised == {Alert.Kind.STATUS_CHANGED: {0: 1}}
+    assert result.closed == {}
+    assert result.summary == "1 status changes"
+    assert list(Alert.objects.values_list("kind", flat=True)) == ["status_changed"]
+    assert list(Delivery.objects.values_list("user__username", flat=True)) == ["owner"]
+
+
+def test_a_source_may_carry_its_own_lead_times(owner, lead_days):
+    commitment = make_commitment(due_date=DUE, owner=owner)
+
+    result = alerts_raise(as_of=day(-3), sources=(CommitmentDeadlines(lead_days=(3,)),))
+
+    assert result.raised == {Alert.Kind.LAPSED: {}, Alert.Kind.DUE_SOON: {3: 1}}
+    assert result.summary == "0 lapsed, 1 due soon (1 at 3 days)"
+    assert alerts_of(commitment) == [("due_soon", DUE, 3)]
+
+
+def test_every_registered_source_raises_its_own_kinds_with_digest_titles():
+    kinds = [kind for source in SOURCES for kind in source.kinds]
+    assert sorted(kinds) == sorted(Alert.Kind.values)  # each kind raised by one source
+    for source in SOURCES:
+        assert set(source.digest_titles) == set(source.kinds)

@@ -9,11 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from alerts import services
 from alerts.context_processors import alerts as alerts_context
+from alerts.delivery import deliveries_acknowledge
 from alerts.models import Alert, Delivery, Watch
+from alerts.raising.runner import alerts_raise
+from alerts.watching import is_watching, watch_start
 
-from .factories import UserFactory, make_commitment
+from ..factories import UserFactory, make_commitment
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ def lead_days(settings):
 
 
 def raise_alerts(as_of=datetime.date(2024, 6, 20)):
-    return services.raise_deadline_alerts(as_of=as_of)
+    return alerts_raise(as_of=as_of)
 
 
 @pytest.fixture
@@ -121,7 +123,7 @@ def test_inbox_filters_by_kind_and_state(alice_client, alice):
     assert {d.alert.kind for d in lapsed} == {"lapsed"} and len(lapsed) == 2
     assert {d.alert.kind for d in soon} == {"due_soon"} and len(soon) == 1
 
-    services.deliveries_acknowledge(user=alice)
+    deliveries_acknowledge(user=alice)
     assert len(alice_client.get(INBOX).context["deliveries"]) == 0
     assert len(alice_client.get(INBOX, {"state": "all"}).context["deliveries"]) == 3
     # An unknown filter value falls back to the defaults instead of failing.
@@ -229,7 +231,7 @@ def test_context_processor_counts_open_unacknowledged_only(alice):
     Alert.objects.filter(commitment__title="Lapsed 0").update(
         closed_at=timezone.now(), closed_reason=Alert.CloseReason.FINAL_STATUS
     )
-    services.deliveries_acknowledge(
+    deliveries_acknowledge(
         user=alice, deliveries=Delivery.objects.filter(alert__commitment__title="Lapsed 1")
     )
     request = RequestFactory().get("/")
@@ -276,23 +278,23 @@ def test_viewer_can_watch_and_unwatch(alice_client, alice):
     response = alice_client.post(f"/alerts/watch/{commitment.pk}/")
     assert response.status_code == 302
     assert response.url == commitment.get_absolute_url()
-    assert services.is_watching(user=alice, commitment=commitment)
+    assert is_watching(user=alice, commitment=commitment)
 
     alice_client.post(f"/alerts/watch/{commitment.pk}/remove/")
-    assert not services.is_watching(user=alice, commitment=commitment)
+    assert not is_watching(user=alice, commitment=commitment)
     assert not Watch.objects.filter(user=alice).exists()
 
 
 def test_owner_watches_by_default_and_can_opt_out_and_back(alice_client, alice):
     commitment = make_commitment(due_date=DUE, owner=alice)
-    assert services.is_watching(user=alice, commitment=commitment)
+    assert is_watching(user=alice, commitment=commitment)
 
     alice_client.post(f"/alerts/watch/{commitment.pk}/remove/")
-    assert not services.is_watching(user=alice, commitment=commitment)
+    assert not is_watching(user=alice, commitment=commitment)
     assert Watch.objects.get(user=alice).watching is False
 
     alice_client.post(f"/alerts/watch/{commitment.pk}/")
-    assert services.is_watching(user=alice, commitment=commitment)
+    assert is_watching(user=alice, commitment=commitment)
 
 
 def test_user_without_view_permission_cannot_watch(client):
@@ -309,7 +311,7 @@ def test_watching_an_unknown_commitment_is_404(alice_client):
 
 def test_watch_button_and_tag_use_one_query(alice, django_assert_num_queries):
     commitment = make_commitment(due_date=DUE)
-    services.watch_start(user=alice, commitment=commitment)
+    watch_start(user=alice, commitment=commitment)
     template = Template(
         "{% load alerts_tags %}{% is_watching commitment as watching %}"
         '{% include "alerts/_watch_button.html" with is_watching=watching %}'

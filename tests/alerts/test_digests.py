@@ -11,12 +11,15 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts import roles
-from alerts import services
+from alerts.delivery import deliveries_acknowledge
+from alerts.digests import days_left_and_overdue, digests_send
 from alerts.models import Alert, Delivery
+from alerts.raising.runner import alerts_raise
+from alerts.watching import watch_start
 from commitments.models import Commitment
 from commitments.services import change_status
 
-from .factories import UserFactory, make_commitment
+from ..factories import UserFactory, make_commitment
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +84,7 @@ def test_one_digest_per_recipient_with_absolute_links(alice, bob, mailoutbox):
     for commitment in (lapsed, soon):
         commitment.owner = alice
         commitment.save()
-    services.watch_start(user=bob, commitment=lapsed)
+    watch_start(user=bob, commitment=lapsed)
 
     output = run("--as-of", "2024-06-16")
 
@@ -103,7 +106,7 @@ def test_one_digest_per_recipient_with_absolute_links(alice, bob, mailoutbox):
 
 def test_digest_is_in_the_recipients_language(alice, bob, mailoutbox):
     commitment = make_commitment(title="Plan", due_date=DUE, owner=alice)
-    services.watch_start(user=bob, commitment=commitment)
+    watch_start(user=bob, commitment=commitment)
 
     run("--as-of", "2024-06-18")
 
@@ -123,7 +126,7 @@ def test_digest_is_in_the_recipients_language(alice, bob, mailoutbox):
 def test_status_changes_by_someone_else_are_in_the_same_digest(alice, bob, editor, mailoutbox):
     today = timezone.localdate()
     commitment = make_commitment(title="Mécanisme national", due_date=DUE, owner=alice)
-    services.watch_start(user=bob, commitment=commitment)
+    watch_start(user=bob, commitment=commitment)
     change_status(
         commitment=commitment,
         new_status=Commitment.Status.IN_PROGRESS,
@@ -155,8 +158,8 @@ def test_running_twice_emails_each_alert_once(alice, mailoutbox):
 
 def test_failure_keeps_alerts_pending_then_retry_sends_each_once(alice, bob, settings):
     commitment = make_commitment(due_date=DUE, owner=alice)
-    services.watch_start(user=bob, commitment=commitment)
-    settings.EMAIL_BACKEND = "tests.test_alerts_email.FailingBackend"
+    watch_start(user=bob, commitment=commitment)
+    settings.EMAIL_BACKEND = "tests.alerts.test_digests.FailingBackend"
 
     with pytest.raises(CommandError, match="2 digest"):
         run("--as-of", "2024-06-16")
@@ -182,8 +185,8 @@ def test_failure_keeps_alerts_pending_then_retry_sends_each_once(alice, bob, set
 
 def test_one_recipient_failing_does_not_stop_the_others(alice, bob, settings):
     commitment = make_commitment(due_date=DUE, owner=alice)
-    services.watch_start(user=bob, commitment=commitment)
-    settings.EMAIL_BACKEND = "tests.test_alerts_email.RefusesBobBackend"
+    watch_start(user=bob, commitment=commitment)
+    settings.EMAIL_BACKEND = "tests.alerts.test_digests.RefusesBobBackend"
     mail.outbox = []
 
     err = StringIO()
@@ -203,7 +206,7 @@ def test_one_recipient_failing_does_not_stop_the_others(alice, bob, settings):
 
 def test_a_backend_that_accepts_nothing_counts_as_a_failure(alice, settings):
     make_commitment(due_date=DUE, owner=alice)
-    settings.EMAIL_BACKEND = "tests.test_alerts_email.SilentBackend"
+    settings.EMAIL_BACKEND = "tests.alerts.test_digests.SilentBackend"
     with pytest.raises(CommandError):
         run("--as-of", "2024-06-16")
     assert Delivery.objects.get().notified_at is None
@@ -213,16 +216,16 @@ def test_acknowledged_closed_and_addressless_alerts_are_not_emailed(alice, mailo
     no_address = UserFactory(username="noaddress", email="")
     acknowledged = make_commitment(due_date=DUE, owner=alice)
     closed = make_commitment(due_date=DUE, owner=alice)
-    services.watch_start(user=no_address, commitment=acknowledged)
-    services.raise_deadline_alerts(as_of=datetime.date(2024, 6, 16))
-    services.deliveries_acknowledge(
+    watch_start(user=no_address, commitment=acknowledged)
+    alerts_raise(as_of=datetime.date(2024, 6, 16))
+    deliveries_acknowledge(
         user=alice, deliveries=Delivery.objects.filter(alert__commitment=acknowledged)
     )
     Alert.objects.filter(commitment=closed).update(
         closed_at=timezone.now(), closed_reason=Alert.CloseReason.FINAL_STATUS
     )
 
-    result = services.send_alert_digests(as_of=datetime.date(2024, 6, 16))
+    result = digests_send(as_of=datetime.date(2024, 6, 16))
 
     assert (result.sent, result.alerts, result.failures) == (0, 0, [])
     assert mailoutbox == []
@@ -258,3 +261,16 @@ def test_command_has_help():
     from alerts.management.commands.check_deadlines import Command
 
     assert "exactly once" in Command.help
+
+
+@pytest.mark.parametrize(
+    ("due_date", "expected"),
+    [
+        (datetime.date(2024, 6, 16), (0, None)),  # due today: 0 days left, not overdue
+        (datetime.date(2024, 6, 17), (1, None)),
+        (datetime.date(2024, 6, 15), (None, 1)),  # due yesterday: 1 day overdue
+        (None, (None, None)),
+    ],
+)
+def test_days_left_and_overdue_boundaries(due_date, expected):
+    assert days_left_and_overdue(due_date, datetime.date(2024, 6, 16)) == expected
