@@ -17,7 +17,7 @@ PO_PATH = BASE / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 
 # Sources whose strings must be in a French catalogue: the project's (locale/) or the app's
-# own where it keeps one (accounts/locale); alerts/ and commitments/api/ are checked by their
+# own where it keeps one (accounts/locale); alerts/ and api/ are checked by their
 # own tests, and tests are not translated.
 PYTHON_SOURCES = [
     *sorted((BASE / "commitments").glob("*.py")),

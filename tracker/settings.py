@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "accounts",
     "commitments",
     "alerts",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -148,10 +149,8 @@ LANGUAGES = [
     ("fr", _("French")),
     ("en", _("English")),
 ]
-LOCALE_PATHS = [
-    BASE_DIR / "locale",
-    BASE_DIR / "commitments" / "api" / "locale",
-]
+# The apps' own catalogues (accounts, alerts, api) are found in their locale/ folders.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
@@ -215,10 +214,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "commitments.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "commitments.api.throttling.AnonymousThrottle",
-        "commitments.api.throttling.UserThrottle",
+        "api.throttling.AnonymousThrottle",
+        "api.throttling.UserThrottle",
     ],
     # Requests per second/minute/hour/day; an empty variable disables that throttle.
     "DEFAULT_THROTTLE_RATES": {

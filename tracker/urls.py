@@ -22,6 +22,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("alerts/", include("alerts.urls")),
-    path("api/", include("commitments.api.urls")),
+    path("api/", include("api.urls")),
     path("", include("commitments.urls")),
 ]

@@ -12,8 +12,8 @@ GETTEXT = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
 
 CATALOGUES = {
     "api": (
-        BASE / "commitments" / "api" / "locale" / "fr" / "LC_MESSAGES" / "django.po",
-        sorted((BASE / "commitments" / "api").glob("*.py")),
+        BASE / "api" / "locale" / "fr" / "LC_MESSAGES" / "django.po",
+        sorted((BASE / "api").glob("*.py")),
     ),
     "profile": (
         BASE / "accounts" / "locale" / "fr" / "LC_MESSAGES" / "django.po",

@@ -4,9 +4,13 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 
+from api.throttling import AnonymousThrottle
+
 LIST = reverse("api:commitment-list")
+ROOT = reverse("api:api-root")
 
 
 def test_field_errors_in_french_and_english(editor_api, db):
@@ -78,9 +82,32 @@ def test_authenticated_callers_are_throttled_per_user(settings, viewer_api, edit
     assert editor_api.get(LIST).status_code == 200
 
 
-def test_default_rates_come_from_settings(settings):
-    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    assert rates["anon"] and rates["user"]
+def test_shipped_anonymous_rate_is_enforced(settings, anonymous_client, db):
+    """Without any override, anonymous callers get the configured budget, then 429 in JSON."""
+    allowed, _seconds = AnonymousThrottle().parse_rate(
+        settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]
+    )
+    statuses = {anonymous_client.get(ROOT).status_code for _ in range(allowed)}
+    assert statuses == {200}
+    throttled = anonymous_client.get(ROOT)
+    assert throttled.status_code == 429
+    assert throttled["Content-Type"] == "application/json"
+    assert throttled.json()["code"] == "throttled"
+
+
+def test_rates_are_read_at_each_request(settings, anonymous_client, db):
+    """A rate changed in the settings applies from the next request, not at the next start."""
+    assert anonymous_client.get(ROOT).status_code == 200
+    with override_settings(
+        REST_FRAMEWORK={
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"anon": "2/hour", "user": None},
+        }
+    ):
+        # The call made before the override counts against the new budget too.
+        assert [anonymous_client.get(ROOT).status_code for _ in range(2)] == [200, 429]
+        assert anonymous_client.get(ROOT).json()["code"] == "throttled"
+    assert anonymous_client.get(ROOT).status_code == 200
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

@@ -141,7 +141,7 @@ def test_permission_matrix(endpoint, method, role, expected, public_commitment, 
 
 def test_matrix_covers_every_routed_endpoint():
     """A new route must get a row in the matrix (alerts are covered in their own module)."""
-    from commitments.api.urls import router
+    from api.urls import router
 
     names = {
         f"{basename}-{suffix}"

@@ -5,23 +5,19 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
-# A cell starting with one of these is read as a formula by spreadsheet software (CSV
-# injection): such cells get a leading single quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from commitments.exports import neutralise as defuse_formula
 
 
 def neutralise(value) -> str:
-    """The cell text for ``value``: empty for None, lists joined with "; ", formulas defused."""
+    """The cell text for ``value``: empty for None, lists joined with "; ", formulas defused
+    (CSV injection) by the same rule as the web exports."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         value = "; ".join(neutralise(item) for item in value)
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return defuse_formula(str(value))
 
 
 class CSVRenderer(BaseRenderer):

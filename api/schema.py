@@ -1,11 +1,30 @@
-"""OpenAPI descriptions of the error responses every operation documents."""
+"""OpenAPI documentation shared by the resources: the error responses every operation
+documents, the record id parameter, and the documentation of a reference-data viewset."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from .serializers import CodedErrorSerializer, StaleVersionSerializer
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class CodedErrorSerializer(ErrorSerializer):
+    code = serializers.CharField()
+
+
+ID_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("Record id.")
+)
 
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
@@ -43,24 +62,6 @@ DELETE_CONFLICT = OpenApiResponse(
         "deleted; a body or source in use neither)."
     ),
 )
-STALE_FIELD = OpenApiResponse(
-    StaleVersionSerializer,
-    description=_(
-        "The version field is stale: the commitment changed since you read it. "
-        "The body carries its current state."
-    ),
-)
-STALE_IF_MATCH = OpenApiResponse(
-    StaleVersionSerializer,
-    description=_(
-        "The If-Match header does not match the current ETag: the commitment changed since "
-        "you read it. The body carries its current state."
-    ),
-)
-VERSION_REQUIRED = OpenApiResponse(
-    CodedErrorSerializer,
-    description=_("Neither a version field nor an If-Match header was sent."),
-)
 THROTTLED = OpenApiResponse(CodedErrorSerializer, description=_("Too many requests: slow down."))
 
 READ_ERRORS = {401: UNAUTHORIZED, 429: THROTTLED}
@@ -73,6 +74,47 @@ def json_only(responses: dict) -> dict:
         (code, "application/json") if isinstance(code, int) else code: response
         for code, response in responses.items()
     }
+
+
+def reference_data_schema(serializer, *, summaries: dict, descriptions: dict):
+    """The documentation of a model viewset of public reference data (bodies, sources):
+    read by everyone, written with a role, never deleted while other records refer to it.
+
+    ``summaries`` has one entry per action (list, retrieve, create, update, partial_update,
+    destroy); ``descriptions`` those actions that say more (at least list and destroy).
+    """
+    responses = {
+        "list": {
+            200: serializer(many=True),
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+            **READ_ERRORS,
+        },
+        "retrieve": {200: serializer, 404: NOT_FOUND, **READ_ERRORS},
+        "create": {201: serializer, **WRITE_ERRORS},
+        "update": {200: serializer, **WRITE_ERRORS, 404: NOT_FOUND},
+        "partial_update": {200: serializer, **WRITE_ERRORS, 404: NOT_FOUND},
+        "destroy": {
+            204: None,
+            **READ_ERRORS,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: DELETE_CONFLICT,
+        },
+    }
+    # Only the detail routes take the record's id; list and create have none.
+    with_id = {"retrieve", "update", "partial_update", "destroy"}
+    return extend_schema_view(
+        **{
+            action: extend_schema(
+                summary=summaries[action],
+                description=descriptions.get(action),
+                parameters=[ID_PARAMETER] if action in with_id else None,
+                responses=action_responses,
+            )
+            for action, action_responses in responses.items()
+        }
+    )
 
 
 class ApiAutoSchema(AutoSchema):

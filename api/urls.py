@@ -4,8 +4,13 @@ from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import permissions, routers
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
 
-from . import views
+from .alerts import AlertViewSet
+from .bodies import BodyViewSet
+from .commitments import CommitmentViewSet
+from .sources import SourceViewSet
 
 app_name = "api"
 
@@ -20,11 +25,28 @@ class Router(routers.DefaultRouter):
     APIRootView = ApiRootView
 
 
+class ApiNotFoundView(APIView):
+    """Any other address under /api/: a JSON 404 (for every method), never an HTML page."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
+    schema = None  # not an endpoint
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound()
+
+    options = post = put = patch = delete = head = get
+
+
 router = Router()
-router.register("commitments", views.CommitmentViewSet, basename="commitment")
-router.register("bodies", views.BodyViewSet, basename="body")
-router.register("sources", views.SourceViewSet, basename="source")
-router.register("alerts", views.AlertViewSet, basename="alert")
+router.register("commitments", CommitmentViewSet, basename="commitment")
+router.register("bodies", BodyViewSet, basename="body")
+router.register("sources", SourceViewSet, basename="source")
+router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -39,5 +61,5 @@ urlpatterns = [
     ),
     path("", include(router.urls)),
     # Slash-less addresses are left to APPEND_SLASH, which redirects to the right one.
-    re_path(r"^.*/$", views.ApiNotFoundView.as_view(), name="not-found"),
+    re_path(r"^.*/$", ApiNotFoundView.as_view(), name="not-found"),
 ]

@@ -1,5 +1,5 @@
 """API errors: the statuses beyond DRF's own, and a handler that never lets a domain error
-become a 500."""
+become a 500. (A stale version's 409/412 is :mod:`api.versioning`'s.)"""
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,15 +17,6 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class PreconditionRequired(exceptions.APIException):
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = _(
-        "Send the version you read, in the “version” field or an If-Match header "
-        "(the ETag of the commitment), so that nobody's change is silently overwritten."
-    )
-    default_code = "version_required"
-
-
 def validation_error_detail(
     error: DjangoValidationError, field_names: dict[str, str] | None = None
 ) -> dict[str, list[str]]:
@@ -40,6 +31,13 @@ def validation_error_detail(
         key = non_field_key if field == NON_FIELD_ERRORS else field_names.get(field, field)
         detail.setdefault(key, []).extend(messages)
     return detail
+
+
+def field_errors(
+    error: DjangoValidationError, field_names: dict[str, str] | None = None
+) -> exceptions.ValidationError:
+    """A service's ``ValidationError`` as a 400, its field names as the API's."""
+    return exceptions.ValidationError(validation_error_detail(error, field_names))
 
 
 def exception_handler(exc, context):

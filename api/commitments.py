@@ -1,0 +1,468 @@
+"""Commitments, ``/api/commitments/``: their representations and their viewset. Every write
+goes through ``commitments.services``, the same functions as the web pages; the status
+history route is :mod:`api.history`'s, the version a write states :mod:`api.versioning`'s."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from commitments import services
+from commitments.filters import CommitmentFilterSet
+from commitments.models import Body, Citation, Commitment, Status, StatusChange, Tag
+
+from . import schema
+from .bodies import BodySummarySerializer
+from .exceptions import field_errors
+from .fields import PersonField, limit_items
+from .history import StatusChangeSerializer, StatusHistoryMixin, history_schema
+from .permissions import can_read_everything, model_permissions
+from .renderers import CSVRenderer
+from .versioning import IF_MATCH, VersionedWritesMixin, etag, etag_header, precondition_responses
+from .viewsets import ApiViewSetMixin
+
+# Representations -----------------------------------------------------------------------------
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    """What one source says about the commitment."""
+
+    source_title = serializers.CharField(source="source.title", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = ["source", "source_title", "claim"]
+        read_only_fields = fields
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    """A commitment as read. ``is_overdue``/``days_overdue`` are derived as of today
+    (Europe/Paris): overdue means open and due strictly before today."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    responsible_body = BodySummarySerializer(read_only=True)
+    monitoring_body = BodySummarySerializer(read_only=True, allow_null=True)
+    owner = PersonField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Username of the staff member who follows it; null for anonymous callers."),
+    )
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    citations = CitationSerializer(many=True, read_only=True)
+    is_overdue = serializers.SerializerMethodField(
+        help_text=_("Open and due strictly before today.")
+    )
+    days_overdue = serializers.SerializerMethodField(
+        help_text=_("Days since the due date when overdue, else null.")
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "key",
+            "title",
+            "summary",
+            "category",
+            "category_label",
+            "status",
+            "status_label",
+            "responsible_body",
+            "monitoring_body",
+            "due_date",
+            "due_date_note",
+            "is_overdue",
+            "days_overdue",
+            "owner",
+            "tags",
+            "citations",
+            "is_public",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_is_overdue(self, commitment) -> bool:
+        return self.get_days_overdue(commitment) is not None
+
+    @extend_schema_field({"type": "integer", "nullable": True, "minimum": 1})
+    def get_days_overdue(self, commitment) -> int | None:
+        # From the queryset's with_days_overdue() annotation: no date arithmetic per row.
+        return commitment.days_overdue
+
+
+class CommitmentCsvSerializer(serializers.ModelSerializer):
+    """One flat spreadsheet row per commitment."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    responsible_body = serializers.CharField(source="responsible_body.name", read_only=True)
+    monitoring_body = serializers.CharField(
+        source="monitoring_body.name", read_only=True, default=None
+    )
+    owner = PersonField(read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+    days_overdue = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "key",
+            "title",
+            "category",
+            "category_label",
+            "status",
+            "status_label",
+            "responsible_body",
+            "monitoring_body",
+            "due_date",
+            "is_overdue",
+            "days_overdue",
+            "owner",
+            "tags",
+            "is_public",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_is_overdue(self, commitment) -> bool:
+        return commitment.days_overdue is not None
+
+
+class CommitmentWriteSerializer(serializers.ModelSerializer):
+    """The descriptive fields an editor may change (never the status: see the history)."""
+
+    responsible_body = serializers.PrimaryKeyRelatedField(queryset=Body.objects.all())
+    monitoring_body = serializers.PrimaryKeyRelatedField(
+        queryset=Body.objects.all(), allow_null=True, required=False
+    )
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        help_text=_("Username of the staff member who follows it."),
+    )
+    tags = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Tag.objects.all(), many=True, required=False
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        write_only=True,
+        help_text=_("The version you read. Required unless an If-Match header carries the ETag."),
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "key",
+            "title",
+            "summary",
+            "category",
+            "responsible_body",
+            "monitoring_body",
+            "due_date",
+            "due_date_note",
+            "owner",
+            "tags",
+            "is_public",
+            "version",
+        ]
+
+    def validate_tags(self, tags):
+        return limit_items(tags)
+
+
+class CommitmentCreateSerializer(CommitmentWriteSerializer):
+    """A new commitment and the first entry of its history, which sets its status."""
+
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        default=Status.NOT_STARTED,
+        help_text=_("Initial status, recorded as the first history entry."),
+    )
+    effective_date = serializers.DateField(
+        required=False,
+        help_text=_("When the initial status took effect; today if omitted. Not in the future."),
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=services.NOTE_MAX_LENGTH,
+        help_text=_("Why the commitment has this status, with a reference."),
+    )
+
+    class Meta(CommitmentWriteSerializer.Meta):
+        fields = [f for f in CommitmentWriteSerializer.Meta.fields if f != "version"] + [
+            "status",
+            "effective_date",
+            "note",
+        ]
+
+    def validate(self, attrs):
+        attrs.setdefault("effective_date", timezone.localdate())
+        return attrs
+
+
+class StaleVersionSerializer(serializers.Serializer):
+    """Body of 409/412: the write was refused because the commitment changed meanwhile."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    current = CommitmentSerializer(help_text=_("The commitment as it is now."))
+    latest_change = StatusChangeSerializer(
+        allow_null=True, help_text=_("Its latest status change, if any.")
+    )
+
+
+# The viewset ---------------------------------------------------------------------------------
+
+VERSIONED_WRITE_RESPONSES = {
+    200: CommitmentSerializer,
+    **schema.WRITE_ERRORS,
+    404: schema.NOT_FOUND,
+    **precondition_responses(StaleVersionSerializer),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List commitments"),
+        description=_(
+            "Anonymous callers see public commitments only. Filters are those of the web "
+            "list. `?format=csv` returns every matching row (no pagination) as CSV."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                enum=["json", "csv"],
+                description=_("csv: a spreadsheet of every matching row."),
+            )
+        ],
+        responses={
+            (200, "application/json"): CommitmentSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description=_("One row per commitment.")
+            ),
+            **schema.json_only(
+                {400: schema.BAD_REQUEST, 404: schema.NOT_FOUND, **schema.READ_ERRORS}
+            ),
+        },
+    ),
+    retrieve=extend_schema(
+        summary=_("Read a commitment"),
+        parameters=[schema.ID_PARAMETER, etag_header(200)],
+        responses={
+            200: CommitmentSerializer,
+            404: schema.NOT_FOUND,
+            **schema.READ_ERRORS,
+        },
+    ),
+    create=extend_schema(
+        summary=_("Create a commitment (editors)"),
+        parameters=[etag_header(201)],
+        request=CommitmentCreateSerializer,
+        responses={201: CommitmentSerializer, **schema.WRITE_ERRORS},
+    ),
+    update=extend_schema(
+        summary=_("Replace a commitment's descriptive fields (editors)"),
+        description=_(
+            "Send the version you read (field `version` or header `If-Match`). "
+            "The status is changed through the history endpoint, never here."
+        ),
+        parameters=[schema.ID_PARAMETER, IF_MATCH, etag_header(200, 409, 412)],
+        request=CommitmentWriteSerializer,
+        responses=VERSIONED_WRITE_RESPONSES,
+    ),
+    partial_update=extend_schema(
+        summary=_("Change some of a commitment's descriptive fields (editors)"),
+        description=_("Send the version you read (field `version` or `If-Match`)."),
+        parameters=[schema.ID_PARAMETER, IF_MATCH, etag_header(200, 409, 412)],
+        request=CommitmentWriteSerializer,
+        responses=VERSIONED_WRITE_RESPONSES,
+    ),
+    destroy=extend_schema(
+        summary=_("Delete a commitment (administrators)"),
+        description=_("Only a commitment without status history can be deleted; otherwise 409."),
+        parameters=[schema.ID_PARAMETER],
+        responses={
+            204: None,
+            **schema.READ_ERRORS,
+            403: schema.FORBIDDEN,
+            404: schema.NOT_FOUND,
+            409: schema.DELETE_CONFLICT,
+        },
+    ),
+    history=history_schema(StaleVersionSerializer),
+)
+class CommitmentViewSet(
+    ApiViewSetMixin,
+    VersionedWritesMixin,
+    StatusHistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Commitments. Read: everyone (anonymous: public ones only). Create and update:
+    ``add_commitment``/``change_commitment`` (editors). Delete: ``delete_commitment``
+    (administrators), and only without history. Status history: see ``history``."""
+
+    filterset_class = CommitmentFilterSet
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    queryset = Commitment.objects.none()  # the model, for permissions and the schema
+    stale_version_serializer_class = StaleVersionSerializer
+
+    def initial(self, request, *args, **kwargs):
+        self.as_of: datetime.date = timezone.localdate()
+        super().initial(request, *args, **kwargs)
+
+    def get_as_of(self) -> datetime.date:
+        return getattr(self, "as_of", None) or timezone.localdate()
+
+    def get_queryset(self):
+        queryset = Commitment.objects.with_relations().with_days_overdue(self.get_as_of())
+        # Load only what the representation shows: the history needs the commitment alone,
+        # the CSV rows show tags but not citations.
+        if self.action != "history":
+            queryset = queryset.prefetch_related("tags")
+            if not (self.action == "list" and self._wants_csv()):
+                queryset = queryset.prefetch_related(
+                    Prefetch("citations", queryset=Citation.objects.select_related("source"))
+                )
+        if not can_read_everything(self.request.user):
+            queryset = queryset.public()
+        return queryset
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) != "list":
+            renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
+        return renderers
+
+    def get_serializer_class(self):
+        if self.action == "list" and self._wants_csv():
+            return CommitmentCsvSerializer
+        return CommitmentSerializer
+
+    def _wants_csv(self) -> bool:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return isinstance(renderer, CSVRenderer)
+
+    def get_required_permissions(self, method: str) -> list[str]:
+        if self.action == "history":
+            if method == "POST":
+                return ["commitments.change_commitment_status", "commitments.add_statuschange"]
+            return []
+        return model_permissions(Commitment, method)
+
+    def paginate_queryset(self, queryset):
+        if self._wants_csv():
+            return None  # the spreadsheet gets every matching row
+        return super().paginate_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if self._wants_csv():
+            response["Content-Disposition"] = (
+                f'attachment; filename="commitments-{self.get_as_of().isoformat()}.csv"'
+            )
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        return self._commitment_response(commitment)
+
+    # Writes -----------------------------------------------------------------------------
+
+    def create(self, request, *args, **kwargs):
+        serializer = CommitmentCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        tags = data.pop("tags", [])
+        try:
+            commitment = services.commitment_create(
+                author=request.user,
+                status=data.pop("status"),
+                effective_date=data.pop("effective_date"),
+                note=data.pop("note", ""),
+                tags=tags,
+                origin=StatusChange.Origin.API,
+                today=self.get_as_of(),
+                **data,
+            )
+        except ValidationError as error:
+            raise field_errors(error, {"new_status": "status"}) from error
+        commitment = self.get_queryset().get(pk=commitment.pk)
+        response = self._commitment_response(commitment, status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(
+            f"{request.path.rstrip('/')}/{commitment.pk}/"
+        )
+        return response
+
+    def update(self, request, *args, **kwargs):
+        return self._update(request, partial=False)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self._update(request, partial=True)
+
+    def _update(self, request, *, partial: bool):
+        commitment = self.get_object()
+        expected_version = self.read_version(request, commitment)
+        serializer = CommitmentWriteSerializer(
+            commitment, data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        tags = data.pop("tags", None)
+        try:
+            services.commitment_update(
+                commitment=commitment,
+                expected_version=expected_version,
+                author=request.user,
+                tags=tags,
+                **data,
+            )
+        except ValidationError as error:
+            raise field_errors(error) from error
+        return self._commitment_response(self.get_queryset().get(pk=commitment.pk))
+
+    def destroy(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        with transaction.atomic():
+            # A commitment with history is protected (StatusChange.commitment is PROTECT):
+            # the exception handler answers 409.
+            commitment.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _commitment_response(self, commitment, status=status.HTTP_200_OK) -> Response:
+        serializer = CommitmentSerializer(commitment, context=self.get_serializer_context())
+        return Response(serializer.data, status=status, headers={"ETag": etag(commitment)})
