@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from . import views
 
+handler500 = "tracker.errors.server_error"
+
 admin.site.site_header = "Vigie"
 admin.site.site_title = "Vigie"
 
