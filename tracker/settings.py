@@ -124,6 +124,19 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database under several gunicorn workers: readers never wait for the writer
+    # (WAL), a write transaction takes the write lock when it begins (IMMEDIATE) so that it
+    # queues instead of failing when it would upgrade a read lock, and waits up to
+    # SQLITE_BUSY_TIMEOUT seconds for its turn. If SQLite still gives up, tracker/busy.py
+    # answers "try again" and keeps what the user typed.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 

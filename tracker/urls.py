@@ -6,6 +6,8 @@ from accounts.login import LoginForm
 
 from . import views
 
+handler500 = "tracker.errors.server_error"
+
 admin.site.site_header = "Vigie"
 admin.site.site_title = "Vigie"
 
