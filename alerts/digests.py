@@ -1,16 +1,20 @@
-"""E-mail digests: one message per recipient carrying their pending alerts, sent exactly once.
+"""E-mail digests: one message per recipient carrying their pending alerts.
 
-Sending is exactly-once per delivery: for each recipient, their pending deliveries are locked
-(``SELECT … FOR UPDATE SKIP LOCKED``) in a transaction that marks them e-mailed only after the
-mail backend accepted the digest. A concurrent run skips the locked rows; a failed send rolls
-back, so the next run retries. (A crash between the SMTP server's acceptance and the commit
-would send that digest again on the next run: at-least-once in that one case, never lost.)
+For each recipient: claim the pending deliveries (a conditional UPDATE, committed), send the
+digest with a Message-ID derived from the claim, record the deliveries e-mailed. Two runs never
+claim the same delivery; a failed send releases the claim, so the next run retries; a run that
+dies leaves a claim that expires after ``CLAIM_TTL`` and is then sent again under the same
+Message-ID. The guarantee: every alert is e-mailed, once, except when the process dies between
+the mail server's acceptance and the recording UPDATE, where the same digest (same Message-ID)
+is sent a second time. After a failure the connection is dropped and the next recipient gets a
+fresh one.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,6 +36,9 @@ from .models import Delivery
 from .raising.runner import SOURCES
 
 logger = logging.getLogger(__name__)
+
+# A claim older than this was left by a run that died: the next run takes the batch over.
+CLAIM_TTL = datetime.timedelta(minutes=30)
 
 
 @dataclass
@@ -140,41 +147,77 @@ def _pending_recipients() -> QuerySet:
     )
 
 
-def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -> int:
-    """Lock ``user``'s pending deliveries, e-mail them, mark them e-mailed; returns how many.
+def _claim_deliveries(*, user, now: datetime.datetime) -> uuid.UUID | None:
+    """Take ``user``'s next batch of deliveries to e-mail, in its own short transaction.
 
-    The recipient's user row is locked first (``FOR NO KEY UPDATE SKIP LOCKED``, which does
-    not block inserts referencing the user): a concurrent run skips a recipient being mailed,
-    so each gets one digest per run. The delivery rows are locked too, so that even without
-    the first lock no delivery can be e-mailed twice. If the backend raises or does not accept
-    the message, the transaction rolls back: nothing is marked.
+    A batch left claimed by a run that died is taken over first, keeping its claim (and so its
+    Message-ID); otherwise the pending deliveries nobody claimed. The conditional UPDATEs make
+    two runs that race for the same rows get them once, on every database.
     """
+    pending = Delivery.objects.pending_notification().filter(user=user)
     with transaction.atomic():
-        User = get_user_model()
-        no_key = connections[router.db_for_write(User)].features.has_select_for_no_key_update
-        claimed = (
-            User.objects.filter(pk=user.pk)
-            .select_for_update(skip_locked=True, no_key=no_key)
-            .values_list("pk", flat=True)
+        expired = (
+            pending.claim_expired(before=now - CLAIM_TTL)
+            .order_by("claimed_at")
+            .values_list("claim", flat=True)
+            .first()
         )
-        if not list(claimed):
-            return 0  # another run is mailing this recipient right now
-        deliveries = list(
-            Delivery.objects.pending_notification()
-            .filter(user=user)
-            .with_relations()
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("alert__due_date", "alert__created_at", "pk")
-        )
-        if not deliveries:
-            return 0
-        message = digest_build(user=user, deliveries=deliveries, as_of=as_of)
+        if expired and pending.filter(claim=expired, claimed_at__lt=now - CLAIM_TTL).update(
+            claimed_at=now
+        ):
+            return expired
+        claim = uuid.uuid4()
+        if pending.unclaimed().update(claim=claim, claimed_at=now):
+            return claim
+    return None
+
+
+def _message_id(claim: uuid.UUID) -> str:
+    """Stable for a batch: sent again after a crash, the digest is recognisably the same one."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "vigie.localhost"
+    return f"<digest-{claim}@{domain}>"
+
+
+def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -> int:
+    """Claim ``user``'s pending deliveries, e-mail them, record them e-mailed; returns how many.
+
+    Three short steps, so that the one window where a digest can go out twice is a crash
+    between the SMTP server's acceptance and the recording UPDATE (and then the copy carries the
+    same Message-ID). If the backend raises or does not accept the message, the claim is
+    released at once and the next run retries.
+    """
+    claim = _claim_deliveries(user=user, now=timezone.now())
+    if claim is None:
+        return 0  # nothing left, or another run is mailing this recipient right now
+    deliveries = list(
+        Delivery.objects.filter(claim=claim, notified_at__isnull=True)
+        .with_relations()
+        .order_by("alert__due_date", "alert__created_at", "pk")
+    )
+    message = digest_build(user=user, deliveries=deliveries, as_of=as_of)
+    message.extra_headers["Message-ID"] = _message_id(claim)
+    try:
         if backend.send_messages([message]) != 1:
             raise DigestNotAccepted(_("The mail backend did not accept the message."))
-        Delivery.objects.filter(pk__in=[delivery.pk for delivery in deliveries]).update(
-            notified_at=timezone.now()
+    except BaseException:
+        Delivery.objects.filter(claim=claim, notified_at__isnull=True).update(
+            claim=None, claimed_at=None
         )
-        return len(deliveries)
+        raise
+    Delivery.objects.filter(claim=claim, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    return len(deliveries)
+
+
+def _reset_connection(backend: BaseEmailBackend) -> None:
+    """Drop a connection that failed (timed out, was cut): the next send opens a new one."""
+    try:
+        backend.close()
+    except Exception:  # noqa: BLE001 - the connection is broken anyway
+        logger.warning("Could not close the failed mail connection cleanly", exc_info=True)
+    if getattr(backend, "connection", None) is not None:
+        backend.connection = None
 
 
 def digests_send(
@@ -219,6 +262,7 @@ def digests_send(
                 sent = _digest_send_one(user=user, as_of=as_of, backend=backend)
             except Exception as error:  # noqa: BLE001 - one recipient's failure must not stop others
                 logger.exception("Alert digest to %s failed", user.get_username())
+                _reset_connection(backend)
                 result.failures.append(
                     DigestFailure(
                         user_id=user.pk,

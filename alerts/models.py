@@ -195,6 +195,13 @@ class DeliveryQuerySet(models.QuerySet):
         """What the next digest carries: open, unacknowledged and not yet e-mailed."""
         return self.unacknowledged().filter(notified_at__isnull=True)
 
+    def unclaimed(self):
+        return self.filter(claim__isnull=True)
+
+    def claim_expired(self, *, before):
+        """Claimed by a run that did not finish (it died before or after sending)."""
+        return self.filter(claim__isnull=False, claimed_at__lt=before)
+
     def with_relations(self):
         """Load the alert, its commitment and status change (with author) in the same query."""
         return self.select_related(
@@ -229,6 +236,20 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         help_text=_("When the recipient marked it as seen in the alert inbox."),
+    )
+    claim = models.UUIDField(
+        _("digest claim"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The digest being sent with it; also the digest's Message-ID."),
+    )
+    claimed_at = models.DateTimeField(
+        _("claimed at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When a run took it to e-mail; a claim left by a run that died expires."),
     )
 
     objects = DeliveryQuerySet.as_manager()
@@ -334,3 +355,22 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return str(_("Calendar token of %(user)s") % {"user": self.user})
+
+
+class JobLock(models.Model):
+    """One row per job that must never run twice at once (``check_deadlines``).
+
+    A run takes the lock with a conditional UPDATE, which every database serialises (SQLite
+    has no row locks), and gives it back at the end; a lock left by a run that died expires.
+    """
+
+    name = models.CharField(_("job"), max_length=64, primary_key=True)
+    holder = models.UUIDField(_("held by run"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job lock")
+        verbose_name_plural = _("job locks")
+
+    def __str__(self) -> str:
+        return self.name

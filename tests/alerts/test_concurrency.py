@@ -116,7 +116,9 @@ def test_two_simultaneous_runs_email_each_alert_once(data, attempt):
         assert {f"Deadline <{number:03d}>" for number in mentioned} == expected
         assert set(mentioned.values()) <= {1}
     assert not Delivery.objects.filter(notified_at__isnull=True).exists()
-    # Both runs together report every alert and every digest once.
-    raised = sum(int(re.search(r": (\d+) lapsed", output).group(1)) for output in outputs)
-    sent = sum(int(re.search(r"e-mailed (\d+) digest", output).group(1)) for output in outputs)
+    # The runs together report every alert and every digest once (a run started while the
+    # other was under way did nothing and said so).
+    ran = [output for output in outputs if "under way" not in output]
+    raised = sum(int(re.search(r": (\d+) lapsed", output).group(1)) for output in ran)
+    sent = sum(int(re.search(r"e-mailed (\d+) digest", output).group(1)) for output in ran)
     assert (raised, sent) == (60, 6)

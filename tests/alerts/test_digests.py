@@ -260,7 +260,7 @@ def test_bad_as_of_is_a_clear_error(value):
 def test_command_has_help():
     from alerts.management.commands.check_deadlines import Command
 
-    assert "exactly once" in Command.help
+    assert "another is under way does nothing" in Command.help
 
 
 @pytest.mark.parametrize(

@@ -325,9 +325,9 @@ def test_whole_run_query_count_is_constant(count, owner, lead_days, mailoutbox):
 
     assert digests.sent == 2
     assert digests.alerts == count + count // 2
-    # Raising (10) + recipients (1) + per recipient: savepoint, recipient lock, deliveries
-    # lock-and-read, update, release.
-    assert len(queries) == 10 + 1 + 2 * 5, [query["sql"] for query in queries.captured_queries]
+    # Raising (10) + recipients (1) + per recipient: the claim (savepoint, expired claims,
+    # claim update, release), reading the claimed deliveries, recording them e-mailed.
+    assert len(queries) == 10 + 1 + 2 * 6, [query["sql"] for query in queries.captured_queries]
 
 
 # --- the list of sources ------------------------------------------------------------------------

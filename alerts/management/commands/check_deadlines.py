@@ -20,9 +20,9 @@ class Command(BaseCommand):
         "Raise the alerts due as of a date (lapsed deadlines, deadlines approaching at the "
         "lead times of ALERT_LEAD_DAYS, status changes of watched commitments), close those "
         "that no longer apply, and e-mail each recipient one digest of their new alerts. "
-        "Meant to run daily; running it again, or twice at once against one PostgreSQL "
-        "database, raises and e-mails each alert exactly once. Exits with an error when an "
-        "e-mail could not be sent; those alerts are retried on the next run."
+        "Meant to run daily; running it again raises nothing twice, and a run started while "
+        "another is under way does nothing. Exits with an error when an e-mail could not be "
+        "sent; those alerts are retried on the next run."
     )
 
     def add_arguments(self, parser):
@@ -40,6 +40,12 @@ class Command(BaseCommand):
     def handle(self, *args, as_of: str | None = None, dry_run: bool = False, **options):
         day = _parse_date(as_of) if as_of else timezone.localdate()
         result = alert_job_run(as_of=day, dry_run=dry_run)
+        if result.skipped:
+            self.stdout.write(
+                "Another check_deadlines run is under way: this one did nothing "
+                "(it will raise and e-mail everything that is still due)."
+            )
+            return
         self._report(result, dry_run=dry_run)
         failures = result.digests.failures
         if failures:
