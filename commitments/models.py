@@ -336,7 +336,7 @@ class CommitmentQuerySet(models.QuerySet):
         """
         latest_entry = StatusChange.objects.filter(
             commitment=models.OuterRef("pk"), effective_date__lte=as_of
-        ).order_by("-effective_date", "-created_at", "-pk")
+        ).latest_first()
         return self.annotate(status_as_of=models.Subquery(latest_entry.values("new_status")[:1]))
 
     def with_relations(self):
@@ -361,12 +361,10 @@ class CommitmentQuerySet(models.QuerySet):
     def with_latest_change_id(self):
         """Annotate ``latest_change_id``: the entry that set the current status.
 
-        The newest by effective date, then by time recorded (as ``services.change_status``
-        orders them); NULL for a commitment without history.
+        The newest by effective date, then by time recorded (``StatusChangeQuerySet.latest_first``);
+        NULL for a commitment without history.
         """
-        latest_entry = StatusChange.objects.filter(commitment=models.OuterRef("pk")).order_by(
-            "-effective_date", "-created_at", "-pk"
-        )
+        latest_entry = StatusChange.objects.filter(commitment=models.OuterRef("pk")).latest_first()
         return self.annotate(latest_change_id=models.Subquery(latest_entry.values("pk")[:1]))
 
     def deadlines_per_year(self, as_of: datetime.date) -> list[dict]:
@@ -601,7 +599,12 @@ class Citation(models.Model):
 
 class StatusChangeQuerySet(models.QuerySet):
     def latest_first(self):
-        """Newest recorded first, with the commitment and author loaded."""
+        """The history newest first: by effective date, then by time recorded (the reverse of
+        ``Meta.get_latest_by``); the first is the entry that set the current status."""
+        return self.order_by(*(f"-{name}" for name in self.model._meta.get_latest_by))
+
+    def recorded_latest_first(self):
+        """Newest recorded first (what changed lately), with the commitment and author loaded."""
         return self.select_related("commitment", "author").order_by("-created_at", "-pk")
 
 

@@ -11,6 +11,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -27,7 +28,7 @@ from . import charts, exports
 from .filters import CommitmentFilterSet
 from .forms import BulkStatusForm, StatusChangeForm
 from .models import Body, Citation, Commitment, Status, StatusChange
-from .services import StaleVersionError
+from .services.versions import StaleVersionError
 
 VIEW_PERMISSION = "commitments.view_commitment"
 STATUS_PERMISSION = "commitments.change_commitment_status"
@@ -99,7 +100,7 @@ def dashboard(request):
     due_30 = [c for c in upcoming if c.due_date <= within_30]
     due_90 = [c for c in upcoming if c.due_date > within_30]
     latest_changes = (
-        StatusChange.objects.latest_first()
+        StatusChange.objects.recorded_latest_first()
         .select_related("commitment__responsible_body")
         .prefetch_related("sources")[:DASHBOARD_LATEST_CHANGES]
     )
@@ -262,9 +263,9 @@ def detail_queryset(as_of):
         Prefetch("citations", queryset=Citation.objects.select_related("source")),
         Prefetch(
             "status_changes",
-            queryset=StatusChange.objects.select_related("author")
-            .prefetch_related("sources")
-            .order_by("-effective_date", "-created_at", "-pk"),
+            queryset=StatusChange.objects.latest_first()
+            .select_related("author")
+            .prefetch_related("sources"),
             to_attr="timeline",
         ),
     )
@@ -298,6 +299,8 @@ def status_update(request, pk):
             entry = form.save(author=request.user)
         except StaleVersionError as error:
             conflict = error
+        except ValidationError as error:
+            form.add_error(None, error)  # the service's objections, at their fields
         else:
             messages.success(
                 request,
@@ -308,8 +311,6 @@ def status_update(request, pk):
                 },
             )
             return HttpResponseRedirect(commitment.get_absolute_url() + "#timeline")
-    else:
-        conflict = form.stale_error
 
     if conflict is not None:
         # Show the other person's change and keep what the user typed, on the new version.

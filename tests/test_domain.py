@@ -6,8 +6,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from commitments import services
 from commitments.models import Commitment, Status, StatusChange
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import (
+    NOTE_MAX_LENGTH,
+    status_change_record,
+    status_change_validate,
+)
+from commitments.services.versions import StaleVersionError
 
 from .factories import BodyFactory, SourceFactory, UserFactory, make_commitment
 
@@ -24,7 +30,7 @@ class TestChangeStatus:
     def test_writes_history_and_status_and_bumps_version(self, commitment):
         author = UserFactory()
         source = SourceFactory()
-        entry = services.change_status(
+        entry = status_change_record(
             commitment=commitment,
             new_status=Status.ANNOUNCED,
             effective_date=datetime.date(2022, 7, 29),
@@ -50,7 +56,7 @@ class TestChangeStatus:
         assert first.new_status == Status.NOT_STARTED
 
     def test_stale_version_is_refused_and_writes_nothing(self, commitment):
-        services.change_status(
+        status_change_record(
             commitment=commitment,
             new_status=Status.ANNOUNCED,
             effective_date=datetime.date(2022, 7, 1),
@@ -59,8 +65,8 @@ class TestChangeStatus:
         )
         stale_copy = Commitment.objects.get(pk=commitment.pk)
         stale_copy.version = 1
-        with pytest.raises(services.StaleVersionError) as caught:
-            services.change_status(
+        with pytest.raises(StaleVersionError) as caught:
+            status_change_record(
                 commitment=stale_copy,
                 new_status=Status.MET,
                 effective_date=datetime.date(2022, 8, 1),
@@ -75,10 +81,10 @@ class TestChangeStatus:
 
     def test_history_and_status_are_written_together_or_not_at_all(self, commitment):
         # The status update fails after the history entry was written: both are rolled back.
-        with pytest.raises(services.StaleVersionError):
+        with pytest.raises(StaleVersionError):
             with transaction.atomic():
                 Commitment.objects.filter(pk=commitment.pk).update(version=7)
-                services.change_status(
+                status_change_record(
                     commitment=commitment,
                     new_status=Status.MET,
                     effective_date=datetime.date(2022, 8, 1),
@@ -112,7 +118,7 @@ class TestChangeStatus:
             (
                 Status.MET,
                 datetime.date(2022, 1, 1),
-                "x" * (services.NOTE_MAX_LENGTH + 1),
+                "x" * (NOTE_MAX_LENGTH + 1),
                 "note",
                 "max_length",
             ),
@@ -122,12 +128,13 @@ class TestChangeStatus:
         self, commitment, new_status, effective_date, note, field, code
     ):
         with pytest.raises(ValidationError) as caught:
-            services.change_status(
+            status_change_record(
                 commitment=commitment,
                 new_status=new_status,
                 effective_date=effective_date,
                 note=note,
                 today=TODAY,
+                expected_version=commitment.version,
             )
         assert [error.code for error in caught.value.error_dict[field]] == [code]
         commitment.refresh_from_db()
@@ -136,10 +143,10 @@ class TestChangeStatus:
 
     def test_check_status_change_validates_without_writing(self, commitment):
         with pytest.raises(ValidationError):
-            services.check_status_change(
+            status_change_validate(
                 commitment=commitment, new_status=Status.NOT_STARTED, effective_date=TODAY
             )
-        services.check_status_change(
+        status_change_validate(
             commitment=commitment, new_status=Status.MET, effective_date=TODAY, today=TODAY
         )
         assert commitment.status_changes.count() == 1
@@ -160,20 +167,44 @@ class TestChangeStatus:
 
 class TestCommitmentUpdate:
     def test_updates_fields_and_bumps_version(self, commitment):
-        services.commitment_update(commitment=commitment, expected_version=1, title="Nouveau")
+        commitment_save(
+            commitment=commitment,
+            expected_version=1,
+            data={"title": "Nouveau"},
+            author=None,
+            origin=StatusChange.Origin.WEB,
+        )
         commitment.refresh_from_db()
         assert (commitment.title, commitment.version) == ("Nouveau", 2)
 
     def test_stale_update_is_refused(self, commitment):
-        services.commitment_update(commitment=commitment, expected_version=1, title="A")
-        with pytest.raises(services.StaleVersionError):
-            services.commitment_update(commitment=commitment, expected_version=1, title="B")
+        commitment_save(
+            commitment=commitment,
+            expected_version=1,
+            data={"title": "A"},
+            author=None,
+            origin=StatusChange.Origin.WEB,
+        )
+        with pytest.raises(StaleVersionError):
+            commitment_save(
+                commitment=commitment,
+                expected_version=1,
+                data={"title": "B"},
+                author=None,
+                origin=StatusChange.Origin.WEB,
+            )
         commitment.refresh_from_db()
         assert commitment.title == "A"
 
     def test_status_cannot_be_changed_as_a_plain_field(self, commitment):
         with pytest.raises(TypeError):
-            services.commitment_update(commitment=commitment, expected_version=1, status=Status.MET)
+            commitment_save(
+                commitment=commitment,
+                expected_version=1,
+                data={"status": Status.MET},
+                author=None,
+                origin=StatusChange.Origin.WEB,
+            )
 
 
 class TestOverdue:
@@ -205,11 +236,12 @@ class TestOverdue:
 
     @pytest.mark.parametrize("final_status", Status.final_values())
     def test_final_statuses_never_overdue(self, commitment, final_status):
-        services.change_status(
+        status_change_record(
             commitment=commitment,
             new_status=final_status,
             effective_date=datetime.date(2022, 11, 1),
             today=TODAY,
+            expected_version=commitment.version,
         )
         assert not Commitment.objects.overdue(TODAY).exists()
         assert Commitment.objects.with_days_overdue(TODAY).get().days_overdue is None
@@ -266,17 +298,19 @@ class TestStatusAsOf:
         commitment = make_commitment(
             status=Status.ANNOUNCED, effective_date=datetime.date(2019, 10, 1)
         )
-        services.change_status(
+        status_change_record(
             commitment=commitment,
             new_status=Status.IN_PROGRESS,
             effective_date=datetime.date(2020, 6, 1),
             today=TODAY,
+            expected_version=commitment.version,
         )
-        services.change_status(
+        status_change_record(
             commitment=commitment,
             new_status=Status.MET,
             effective_date=datetime.date(2022, 1, 15),
             today=TODAY,
+            expected_version=commitment.version,
         )
 
         def status_on(day):
@@ -291,17 +325,19 @@ class TestStatusAsOf:
 
     def test_same_day_changes_take_the_last_recorded(self, db):
         commitment = make_commitment(effective_date=datetime.date(2022, 1, 1))
-        services.change_status(
+        status_change_record(
             commitment=commitment,
             new_status=Status.ANNOUNCED,
             effective_date=datetime.date(2022, 3, 1),
             today=TODAY,
+            expected_version=commitment.version,
         )
-        services.change_status(
+        status_change_record(
             commitment=commitment,
             new_status=Status.IN_PROGRESS,
             effective_date=datetime.date(2022, 3, 1),
             today=TODAY,
+            expected_version=commitment.version,
         )
         annotated = Commitment.objects.with_status_as_of(datetime.date(2022, 3, 1)).get()
         assert annotated.status_as_of == Status.IN_PROGRESS

@@ -12,8 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import AlertKind, CloseReason, Delivery
-from commitments import services
 from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+from commitments.services.status import NOTE_MAX_LENGTH
 
 MAX_RELATED_ITEMS = 50
 
@@ -273,7 +273,7 @@ class CommitmentCreateSerializer(CommitmentWriteSerializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=services.NOTE_MAX_LENGTH,
+        max_length=NOTE_MAX_LENGTH,
         help_text=_("Why the commitment has this status, with a reference."),
     )
 
@@ -337,7 +337,7 @@ class StatusChangeCreateSerializer(serializers.Serializer):
         help_text=_("When the change happened, e.g. 2022-07-29. Not in the future.")
     )
     note = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=services.NOTE_MAX_LENGTH
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
     )
     sources = serializers.PrimaryKeyRelatedField(
         queryset=Source.objects.all(), many=True, required=False, default=list

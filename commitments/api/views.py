@@ -27,9 +27,11 @@ from rest_framework.views import APIView
 
 from alerts import services as alert_services
 from alerts.models import Delivery
-from commitments import services
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Body, Citation, Commitment, Source, StatusChange
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import StatusChangeInput, status_change_record
+from commitments.services.versions import StaleVersionError
 
 from . import schema
 from .exceptions import Conflict, PreconditionRequired, validation_error_detail
@@ -293,15 +295,17 @@ class CommitmentViewSet(
         data = dict(serializer.validated_data)
         tags = data.pop("tags", [])
         try:
-            commitment = services.commitment_create(
+            change = StatusChangeInput(
+                data.pop("status"), data.pop("effective_date"), data.pop("note", "")
+            )
+            commitment = commitment_save(
+                commitment=None,
+                data={**data, "tags": tags},
+                expected_version=None,
+                status_change=change,
                 author=request.user,
-                status=data.pop("status"),
-                effective_date=data.pop("effective_date"),
-                note=data.pop("note", ""),
-                tags=tags,
                 origin=StatusChange.Origin.API,
                 today=self.get_as_of(),
-                **data,
             )
         except ValidationError as error:
             raise _field_errors(error, {"new_status": "status"}) from error
@@ -323,7 +327,7 @@ class CommitmentViewSet(
         expected, via_header = self._expected_version(request, commitment)
         if expected != commitment.version:
             return self._stale_response(
-                services.StaleVersionError(current=commitment, expected_version=expected),
+                StaleVersionError(current=commitment, expected_version=expected),
                 via_header=via_header,
             )
         serializer = CommitmentWriteSerializer(
@@ -334,14 +338,14 @@ class CommitmentViewSet(
         data.pop("version", None)
         tags = data.pop("tags", None)
         try:
-            services.commitment_update(
+            commitment_save(
                 commitment=commitment,
+                data=data if tags is None else {**data, "tags": tags},
                 expected_version=expected,
                 author=request.user,
-                tags=tags,
-                **data,
+                origin=StatusChange.Origin.API,
             )
-        except services.StaleVersionError as error:
+        except StaleVersionError as error:
             return self._stale_response(error, via_header=via_header)
         except ValidationError as error:
             raise _field_errors(error) from error
@@ -404,14 +408,14 @@ class CommitmentViewSet(
         expected, via_header = self._expected_version(request, commitment)
         if expected != commitment.version:
             return self._stale_response(
-                services.StaleVersionError(current=commitment, expected_version=expected),
+                StaleVersionError(current=commitment, expected_version=expected),
                 via_header=via_header,
             )
         serializer = StatusChangeCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            entry = services.change_status(
+            entry = status_change_record(
                 commitment=commitment,
                 new_status=data["new_status"],
                 effective_date=data["effective_date"],
@@ -422,7 +426,7 @@ class CommitmentViewSet(
                 origin=StatusChange.Origin.API,
                 today=self.get_as_of(),
             )
-        except services.StaleVersionError as error:
+        except StaleVersionError as error:
             return self._stale_response(error, via_header=via_header)
         except ValidationError as error:
             raise _field_errors(error) from error
@@ -470,7 +474,7 @@ class CommitmentViewSet(
             raise PreconditionRequired()
         return body_version, False
 
-    def _stale_response(self, error: services.StaleVersionError, *, via_header: bool) -> Response:
+    def _stale_response(self, error: StaleVersionError, *, via_header: bool) -> Response:
         current = self.get_queryset().get(pk=error.current.pk)
         context = self.get_serializer_context()
         latest = error.latest_change
