@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .expressions import DaysBetween
+from . import deadlines
 
 
 class BodyKind(models.TextChoices):
@@ -277,9 +277,21 @@ class Status(models.TextChoices):
 
 STATUS_VALUES = [value for value, _label in Status.choices]
 
+# A commitment's deadline: its due date, owed while its status is not final.
+COMMITMENT_DEADLINE = deadlines.DeadlineRules(
+    date_field="due_date",
+    is_open=lambda prefix="": ~Q(**{f"{prefix}status__in": Status.final_values()}),
+)
 
-class CommitmentQuerySet(models.QuerySet):
-    """Every domain query on commitments. Views, the API and the alert job use these only."""
+
+class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
+    """Every domain query on commitments. Views, the API and the alert job use these only.
+
+    ``overdue``, ``not_overdue``, ``due_within`` and ``with_days_overdue`` come from the
+    deadline rules (``commitments.deadlines``), on the due date.
+    """
+
+    deadline_rules = COMMITMENT_DEADLINE
 
     def get_by_natural_key(self, key):
         """Look a commitment up by its ``key`` (fixtures and backups refer to it that way)."""
@@ -293,20 +305,6 @@ class CommitmentQuerySet(models.QuerySet):
         """Commitments whose status is final (met or abandoned)."""
         return self.filter(status__in=Status.final_values())
 
-    def overdue(self, as_of: datetime.date):
-        """Open commitments due strictly before ``as_of``: due today is not overdue."""
-        return self.open().filter(due_date__lt=as_of)
-
-    def not_overdue(self, as_of: datetime.date):
-        """The complement of ``overdue``: final, undated, or due on or after ``as_of``."""
-        return self.exclude(pk__in=self.model.objects.overdue(as_of).values("pk"))
-
-    def due_within(self, days: int, as_of: datetime.date):
-        """Open commitments due from ``as_of`` (included) to ``as_of + days`` (included)."""
-        return self.open().filter(
-            due_date__gte=as_of, due_date__lte=as_of + datetime.timedelta(days=days)
-        )
-
     def public(self):
         """Commitments marked public: what partners and anonymous callers may read."""
         return self.filter(is_public=True)
@@ -314,19 +312,6 @@ class CommitmentQuerySet(models.QuerySet):
     def for_body(self, body):
         """Commitments that ``body`` owes or monitors."""
         return self.filter(Q(responsible_body=body) | Q(monitoring_body=body))
-
-    def with_days_overdue(self, as_of: datetime.date):
-        """Annotate ``days_overdue``: days since the due date for overdue ones, else NULL."""
-        return self.annotate(
-            days_overdue=models.Case(
-                models.When(
-                    Q(due_date__lt=as_of) & ~Q(status__in=Status.final_values()),
-                    then=DaysBetween(F("due_date"), as_of),
-                ),
-                default=None,
-                output_field=models.IntegerField(),
-            )
-        )
 
     def with_status_as_of(self, as_of: datetime.date):
         """Annotate ``status_as_of``: the status in force at the end of day ``as_of``.
@@ -372,16 +357,16 @@ class CommitmentQuerySet(models.QuerySet):
         (open and due strictly before ``as_of``) and upcoming (open, due on or after it)."""
         from django.db.models.functions import ExtractYear
 
-        final = Q(status__in=Status.final_values())
+        rules = self.deadline_rules
         rows = (
             self.filter(due_date__isnull=False)
             .order_by()
             .annotate(year=ExtractYear("due_date"))
             .values("year")
             .annotate(
-                final=models.Count("pk", filter=final),
-                overdue=models.Count("pk", filter=~final & Q(due_date__lt=as_of)),
-                upcoming=models.Count("pk", filter=~final & Q(due_date__gte=as_of)),
+                final=models.Count("pk", filter=~rules.open_q()),
+                overdue=models.Count("pk", filter=rules.overdue_q(as_of)),
+                upcoming=models.Count("pk", filter=rules.upcoming_q(as_of)),
             )
             .order_by("year")
         )
@@ -552,14 +537,17 @@ class Commitment(models.Model):
     def is_overdue(self, as_of: datetime.date | None = None) -> bool:
         """Mirror of ``CommitmentQuerySet.overdue``: due strictly before ``as_of`` and open."""
         as_of = as_of or timezone.localdate()
-        return self.due_date is not None and self.due_date < as_of and not self.is_final
+        return not self.is_final and deadlines.is_overdue(self.due_date, as_of)
 
     def get_days_overdue(self, as_of: datetime.date | None = None) -> int | None:
         """Days since the due date when overdue, else ``None``."""
         as_of = as_of or timezone.localdate()
-        if not self.is_overdue(as_of):
-            return None
-        return (as_of - self.due_date).days
+        return None if self.is_final else deadlines.days_overdue(self.due_date, as_of)
+
+    def get_days_left(self, as_of: datetime.date | None = None) -> int | None:
+        """Days until the due date when open and not past (0 on the day), else ``None``."""
+        as_of = as_of or timezone.localdate()
+        return None if self.is_final else deadlines.days_left(self.due_date, as_of)
 
 
 class Citation(models.Model):

@@ -27,7 +27,7 @@ from django.views.generic import DetailView, ListView
 from . import charts, exports
 from .filters import CommitmentFilterSet
 from .forms import BulkStatusForm, StatusChangeForm
-from .models import Body, Citation, Commitment, Status, StatusChange
+from .models import COMMITMENT_DEADLINE, Body, Citation, Commitment, Status, StatusChange
 from .services.versions import StaleVersionError
 
 VIEW_PERMISSION = "commitments.view_commitment"
@@ -104,14 +104,12 @@ def dashboard(request):
         .select_related("commitment__responsible_body")
         .prefetch_related("sources")[:DASHBOARD_LATEST_CHANGES]
     )
-    final = Q(commitments_owed__status__in=Status.final_values())
+    rules, owed = COMMITMENT_DEADLINE, "commitments_owed__"
     bodies = (
         Body.objects.annotate(
             total=Count("commitments_owed"),
-            open=Count("commitments_owed", filter=~final),
-            overdue=Count(
-                "commitments_owed", filter=~final & Q(commitments_owed__due_date__lt=as_of)
-            ),
+            open=Count("commitments_owed", filter=rules.open_q(owed)),
+            overdue=Count("commitments_owed", filter=rules.overdue_q(as_of, owed)),
             met=Count("commitments_owed", filter=Q(commitments_owed__status=Status.MET)),
         )
         .filter(total__gt=0)
@@ -276,9 +274,7 @@ def detail_context(request, commitment) -> dict:
     return {
         "as_of": as_of,
         "days_overdue": commitment.get_days_overdue(as_of),
-        "days_left": (commitment.due_date - as_of).days
-        if commitment.due_date and not commitment.is_final and commitment.due_date >= as_of
-        else None,
+        "days_left": commitment.get_days_left(as_of),
     }
 
 
