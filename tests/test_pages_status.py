@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from commitments.forms import BulkStatusForm, StatusChangeForm
 from commitments.models import Commitment, Source, StatusChange
 from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
 from commitments.services.versions import StaleVersionError
+from commitments.web.forms import BulkStatusForm, StatusChangeForm
 
 from .factories import SourceFactory, UserFactory, make_commitment
 

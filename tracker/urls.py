@@ -17,5 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("alerts/", include("alerts.urls")),
     path("api/", include("commitments.api.urls")),
-    path("", include("commitments.urls")),
+    path("", include("commitments.web.urls")),
 ]

@@ -27,7 +27,6 @@ from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
-from commitments.exports import neutralise
 from commitments.fields import (
     BODY_FIELDS,
     COMMITMENT_COLUMNS,
@@ -39,6 +38,7 @@ from commitments.models import Body, Commitment, Source, StatusChange, Tag
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import StatusChangeInput
 from commitments.services.versions import StaleVersionError
+from commitments.web.exports import neutralise
 
 # A cell a spreadsheet would run: "=…", or "+…", "-…", "@…" followed by a function call.
 FORMULA = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][\w.]*\s*\()")

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from .models import Commitment, Source, Status, StatusChange
-from .services.status import NOTE_MAX_LENGTH, status_change_record
-from .services.versions import StaleVersionError
+from commitments.models import Commitment, Source, Status, StatusChange
+from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
+from commitments.services.versions import StaleVersionError
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHANGED_SINCE = _("changed by someone else since you opened the page")
