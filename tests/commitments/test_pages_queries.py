@@ -14,7 +14,7 @@ from django.urls import reverse
 from commitments.models import Commitment
 from commitments.services.status import status_change_record
 
-from .factories import BodyFactory, SourceFactory, TagFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, TagFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from commitments.models import Body, Commitment, Source, Status, StatusChange, Tag
 from commitments.services.status import status_change_record
 
-from .factories import BodyFactory, SourceFactory, TagFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, TagFactory, make_commitment
 
 TODAY = datetime.date(2026, 11, 23)
 

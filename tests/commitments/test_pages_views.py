@@ -10,7 +10,7 @@ from django.urls import reverse
 from commitments.models import Commitment, StatusChange
 from commitments.services.status import status_change_record
 
-from .factories import BodyFactory, SourceFactory, TagFactory, UserFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, TagFactory, UserFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)

@@ -12,7 +12,7 @@ from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
 from commitments.services.versions import StaleVersionError
 from commitments.web.forms import BulkStatusForm, StatusChangeForm
 
-from .factories import SourceFactory, UserFactory, make_commitment
+from ..factories import SourceFactory, UserFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)

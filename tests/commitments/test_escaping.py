@@ -7,7 +7,7 @@ from django.urls import reverse
 from commitments.models import Status
 from commitments.services.status import status_change_record
 
-from .factories import SourceFactory, make_commitment
+from ..factories import SourceFactory, make_commitment
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -14,7 +14,7 @@ from commitments.models import Body, Commitment, Source, Status, StatusChange
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import status_change_record
 
-from .factories import BodyFactory, SourceFactory, TagFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, TagFactory, make_commitment
 
 COLUMNS = [
     "key",

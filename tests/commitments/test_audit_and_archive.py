@@ -10,7 +10,7 @@ from commitments.services.lifecycle import commitment_archive, commitment_restor
 from commitments.services.status import status_change_record
 from commitments.services.versions import StaleVersionError
 
-from .factories import BodyFactory, SourceFactory, UserFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, UserFactory, make_commitment
 
 TODAY = datetime.date(2026, 11, 23)
 

@@ -14,7 +14,7 @@ from commitments.models import Commitment
 from commitments.services.status import status_change_record
 from commitments.web.exports import neutralise
 
-from .factories import BodyFactory, SourceFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)
