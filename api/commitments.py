@@ -22,9 +22,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from commitments import services
+from commitments.fields import COMMITMENT_EDITABLE_FIELDS
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Body, Citation, Commitment, Status, StatusChange, Tag
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import NOTE_MAX_LENGTH, StatusChangeInput
 
 from . import schema
 from .bodies import BodySummarySerializer
@@ -176,20 +178,7 @@ class CommitmentWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Commitment
-        fields = [
-            "key",
-            "title",
-            "summary",
-            "category",
-            "responsible_body",
-            "monitoring_body",
-            "due_date",
-            "due_date_note",
-            "owner",
-            "tags",
-            "is_public",
-            "version",
-        ]
+        fields = [*COMMITMENT_EDITABLE_FIELDS, "version"]
 
     def validate_tags(self, tags):
         return limit_items(tags)
@@ -211,7 +200,7 @@ class CommitmentCreateSerializer(CommitmentWriteSerializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=services.NOTE_MAX_LENGTH,
+        max_length=NOTE_MAX_LENGTH,
         help_text=_("Why the commitment has this status, with a reference."),
     )
 
@@ -406,17 +395,20 @@ class CommitmentViewSet(
         )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        tags = data.pop("tags", [])
+        first_status = StatusChangeInput(
+            new_status=data.pop("status"),
+            effective_date=data.pop("effective_date"),
+            note=data.pop("note", ""),
+        )
         try:
-            commitment = services.commitment_create(
+            commitment = commitment_save(
+                commitment=None,
+                data=data,
+                expected_version=None,
                 author=request.user,
-                status=data.pop("status"),
-                effective_date=data.pop("effective_date"),
-                note=data.pop("note", ""),
-                tags=tags,
                 origin=StatusChange.Origin.API,
+                status_change=first_status,
                 today=self.get_as_of(),
-                **data,
             )
         except ValidationError as error:
             raise field_errors(error, {"new_status": "status"}) from error
@@ -442,14 +434,13 @@ class CommitmentViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("version", None)
-        tags = data.pop("tags", None)
         try:
-            services.commitment_update(
+            commitment_save(
                 commitment=commitment,
+                data=data,
                 expected_version=expected_version,
                 author=request.user,
-                tags=tags,
-                **data,
+                origin=StatusChange.Origin.API,
             )
         except ValidationError as error:
             raise field_errors(error) from error

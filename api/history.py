@@ -8,8 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from commitments import services
 from commitments.models import Source, Status, StatusChange
+from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
 
 from . import schema
 from .exceptions import field_errors
@@ -65,7 +65,7 @@ class StatusChangeCreateSerializer(serializers.Serializer):
         help_text=_("When the change happened, e.g. 2022-07-29. Not in the future.")
     )
     note = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=services.NOTE_MAX_LENGTH
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
     )
     sources = serializers.PrimaryKeyRelatedField(
         queryset=Source.objects.all(), many=True, required=False, default=list
@@ -129,7 +129,7 @@ class StatusHistoryMixin:
         entries = (
             commitment.status_changes.select_related("author")
             .prefetch_related("sources")
-            .order_by("effective_date", "created_at", "pk")
+            .chronological()
         )
         page = self.paginate_queryset(entries)
         serializer = StatusChangeSerializer(page, many=True, context=self.get_serializer_context())
@@ -141,7 +141,7 @@ class StatusHistoryMixin:
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            entry = services.change_status(
+            entry = status_change_record(
                 commitment=commitment,
                 new_status=data["new_status"],
                 effective_date=data["effective_date"],

@@ -3,8 +3,8 @@
 Every write to a versioned record (a commitment) states the version the caller read: in the
 ``version`` field, or as the record's ETag in an ``If-Match`` header. None is a 428 (never
 "skip the check"). The service compares it under a row lock and raises
-:class:`commitments.services.StaleVersionError`; :class:`VersionedWritesMixin` turns that error
-into 409 (stale field) or 412 (stale If-Match), with the record's current state, here and
+:class:`commitments.services.versions.StaleVersionError`; :class:`VersionedWritesMixin` turns
+that error into 409 (stale field) or 412 (stale If-Match), with the record's current state, here and
 nowhere else.
 """
 
@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from commitments.services import StaleVersionError
+from commitments.services.versions import StaleVersionError
 
 from .schema import CodedErrorSerializer
 

@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts import roles
-from commitments import services
 from commitments.models import Body, Commitment, Source, StatusChange, Tag
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import StatusChangeInput
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -82,14 +83,14 @@ def make_commitment(
     fields.setdefault("category", Commitment.Category.ACTION_PLAN)
     if "responsible_body" not in fields:
         fields["responsible_body"] = BodyFactory()
-    return services.commitment_create(
-        status=status,
-        effective_date=effective_date,
+    return commitment_save(
+        commitment=None,
+        data={**fields, "tags": tags},
+        expected_version=None,
+        status_change=StatusChangeInput(status, effective_date),
         author=author,
-        tags=tags,
         origin=StatusChange.Origin.WEB,
         today=max(effective_date, datetime.date.today()),
-        **fields,
     )
 
 

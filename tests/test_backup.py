@@ -23,8 +23,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts import roles
 from alerts.models import Alert, Watch
-from commitments import services
 from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+from commitments.services.status import status_change_record
 
 from .factories import SourceFactory, UserFactory
 
@@ -173,7 +173,7 @@ def filled_database(mailoutbox):
         commitment.owner = editor
         commitment.save(update_fields=["owner"])
         new_status = Status.IN_PROGRESS if commitment.status != Status.IN_PROGRESS else Status.MET
-        services.change_status(
+        status_change_record(
             commitment=commitment,
             new_status=new_status,
             effective_date=TODAY,
@@ -227,7 +227,7 @@ def test_restore_into_an_empty_database_gives_back_every_record(filled_database,
 
     # The restored database keeps working: the next status change is recorded after the others.
     commitment = Commitment.objects.open().order_by("key").first()
-    services.change_status(
+    status_change_record(
         commitment=commitment,
         new_status=Status.ABANDONED,
         effective_date=TODAY,

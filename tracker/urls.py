@@ -25,5 +25,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("alerts/", include("alerts.urls")),
     path("api/", include("api.urls")),
-    path("", include("commitments.urls")),
+    path("", include("commitments.web.urls")),
 ]

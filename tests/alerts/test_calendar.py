@@ -68,10 +68,15 @@ def test_event_uid_is_stable_when_the_due_date_moves(client, alice):
     commitment = make_commitment(title="Plan", due_date=datetime.date(2030, 1, 1), owner=alice)
     token = calendar_token_get_or_create(user=alice)
     before = events_of(client.get(feed_url(token)))["Due: Plan"]
-    from commitments.services import commitment_update
+    from commitments.models import StatusChange
+    from commitments.services.lifecycle import commitment_save
 
-    commitment_update(
-        commitment=commitment, expected_version=None, due_date=datetime.date(2030, 3, 1)
+    commitment_save(
+        commitment=commitment,
+        data={"due_date": datetime.date(2030, 3, 1)},
+        expected_version=commitment.version,
+        author=None,
+        origin=StatusChange.Origin.WEB,
     )
     after = events_of(client.get(feed_url(token)))["Due: Plan"]
 

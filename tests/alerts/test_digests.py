@@ -17,7 +17,7 @@ from alerts.models import Alert, Delivery
 from alerts.raising.runner import alerts_raise
 from alerts.watching import watch_start
 from commitments.models import Commitment
-from commitments.services import change_status
+from commitments.services.status import status_change_record
 
 from ..factories import UserFactory, make_commitment
 
@@ -127,8 +127,9 @@ def test_status_changes_by_someone_else_are_in_the_same_digest(alice, bob, edito
     today = timezone.localdate()
     commitment = make_commitment(title="Mécanisme national", due_date=DUE, owner=alice)
     watch_start(user=bob, commitment=commitment)
-    change_status(
+    status_change_record(
         commitment=commitment,
+        expected_version=commitment.version,
         new_status=Commitment.Status.IN_PROGRESS,
         effective_date=today,
         author=editor,

@@ -14,7 +14,8 @@ from alerts.raising.runner import SOURCES, alerts_raise
 from alerts.raising.status_changes import STATUS_CHANGE_LOOKBACK_DAYS, StatusChanges
 from alerts.watching import watch_start
 from commitments.models import Commitment, StatusChange
-from commitments.services import change_status, commitment_update
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import status_change_record
 
 from ..factories import UserFactory, make_commitment
 
@@ -167,7 +168,13 @@ def test_moved_due_date_closes_old_alerts_and_raises_its_own(owner, lead_days):
     old = Alert.objects.get(commitment=commitment)
 
     new_due = day(5)
-    commitment_update(commitment=commitment, expected_version=None, due_date=new_due)
+    commitment_save(
+        commitment=commitment,
+        data={"due_date": new_due},
+        expected_version=commitment.version,
+        author=None,
+        origin=StatusChange.Origin.WEB,
+    )
     result = raise_as_of(day(2))
 
     old.refresh_from_db()
@@ -185,7 +192,13 @@ def test_moved_due_date_closes_old_alerts_and_raises_its_own(owner, lead_days):
 def test_removed_due_date_closes_its_alerts(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
     raise_as_of(day(2))
-    commitment_update(commitment=commitment, expected_version=None, due_date=None)
+    commitment_save(
+        commitment=commitment,
+        data={"due_date": None},
+        expected_version=commitment.version,
+        author=None,
+        origin=StatusChange.Origin.WEB,
+    )
 
     raise_as_of(day(3))
 
@@ -197,8 +210,9 @@ def test_final_status_closes_open_alerts(owner, lead_days, editor):
     commitment = make_commitment(due_date=DUE, owner=owner)
     other = make_commitment(due_date=DUE, owner=owner)
     raise_as_of(day(2))
-    change_status(
+    status_change_record(
         commitment=commitment,
+        expected_version=commitment.version,
         new_status=Commitment.Status.MET,
         effective_date=datetime.date.today(),
         author=editor,
@@ -227,8 +241,9 @@ def test_status_change_by_someone_else_is_told_to_owner_and_watchers(owner, lead
     watch_start(user=watcher, commitment=commitment)
     watch_start(user=editor, commitment=commitment)
     today = timezone.localdate()
-    entry = change_status(
+    entry = status_change_record(
         commitment=commitment,
+        expected_version=commitment.version,
         new_status=Commitment.Status.IN_PROGRESS,
         effective_date=today,
         author=editor,
@@ -248,8 +263,9 @@ def test_status_change_by_someone_else_is_told_to_owner_and_watchers(owner, lead
 def test_owner_is_not_told_of_own_status_change(owner, lead_days):
     commitment = make_commitment(due_date=None, owner=owner)
     today = timezone.localdate()
-    change_status(
+    status_change_record(
         commitment=commitment,
+        expected_version=commitment.version,
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=today,
         author=owner,
@@ -261,14 +277,18 @@ def test_owner_is_not_told_of_own_status_change(owner, lead_days):
 def test_creation_seed_and_old_changes_are_not_news(owner, lead_days):
     today = timezone.localdate()
     commitment = make_commitment(due_date=None, owner=owner)  # creation entry: not news
-    change_status(
+    status_change_record(
         commitment=commitment,
+        expected_version=commitment.version,
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=today,
         origin=StatusChange.Origin.SEED,
     )
-    old = change_status(
-        commitment=commitment, new_status=Commitment.Status.IN_PROGRESS, effective_date=today
+    old = status_change_record(
+        commitment=commitment,
+        expected_version=commitment.version,
+        new_status=Commitment.Status.IN_PROGRESS,
+        effective_date=today,
     )
     StatusChange.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=STATUS_CHANGE_LOOKBACK_DAYS + 2)
@@ -280,8 +300,9 @@ def test_creation_seed_and_old_changes_are_not_news(owner, lead_days):
 def test_status_change_without_author_reaches_the_owner(owner, lead_days):
     today = timezone.localdate()
     commitment = make_commitment(due_date=None, owner=owner)
-    change_status(
+    status_change_record(
         commitment=commitment,
+        expected_version=commitment.version,
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=today,
         origin=StatusChange.Origin.IMPORT,
@@ -337,8 +358,9 @@ def test_only_the_sources_given_are_run(owner, lead_days, editor):
     """The runner knows no kind of alert itself: each comes from a source in the list."""
     lapsed = make_commitment(due_date=day(-1), owner=owner)
     make_commitment(due_date=day(3), owner=owner)
-    change_status(
+    status_change_record(
         commitment=lapsed,
+        expected_version=lapsed.version,
         new_status=Commitment.Status.IN_PROGRESS,
         effective_date=DUE,
         author=editor,

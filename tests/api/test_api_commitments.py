@@ -382,10 +382,11 @@ class TestHistory:
         return reverse("api:commitment-history", args=[commitment.pk])
 
     def test_list_is_chronological(self, viewer_api, public_commitment, editor):
-        from commitments import services
+        from commitments.services.status import status_change_record
 
-        services.change_status(
+        status_change_record(
             commitment=public_commitment,
+            expected_version=public_commitment.version,
             new_status="in_progress",
             effective_date=datetime.date(2025, 5, 1),
             author=editor,

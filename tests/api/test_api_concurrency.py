@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts import roles
-from commitments import services
 from commitments.models import StatusChange
+from commitments.services.status import status_change_record
 
 from ..factories import UserFactory
 
@@ -50,7 +50,7 @@ def send(client, path, commitment, *, version=None, if_match=None):
 
 def someone_else_changes(commitment):
     """Another editor records a change meanwhile: the version moves on."""
-    services.change_status(
+    status_change_record(
         commitment=commitment,
         new_status="announced",
         effective_date=datetime.date(2026, 3, 1),

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments import services
 from commitments.models import Citation
+from commitments.services.status import status_change_record
 
 from ..factories import BodyFactory, SourceFactory, TagFactory, make_commitment
 
@@ -64,8 +64,9 @@ def test_history_queries_do_not_grow(viewer_api, editor, size):
     statuses = ["announced", "in_progress"]
     sources = [SourceFactory(), SourceFactory()]
     for i in range(size - 1):
-        services.change_status(
+        status_change_record(
             commitment=commitment,
+            expected_version=commitment.version,
             new_status=statuses[i % 2],
             effective_date=datetime.date(2020, 1, 2) + datetime.timedelta(days=i),
             author=editor,

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.seeding import SEED_FILES, SeedError, load_seeds
+from commitments.interchange.seeds import SEED_FILES, SeedError, load_seeds
 
 
 class Command(BaseCommand):

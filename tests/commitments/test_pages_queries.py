@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from commitments import services
 from commitments.models import Commitment
+from commitments.services.status import status_change_record
 
-from .factories import BodyFactory, SourceFactory, TagFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, TagFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)
@@ -43,13 +43,14 @@ def populate(count: int, editor) -> Commitment:
         )
         commitment.citations.create(source=source, claim=f"claim {n}")
         if n % 2:
-            services.change_status(
+            status_change_record(
                 commitment=commitment,
                 new_status=Commitment.Status.IN_PROGRESS,
                 effective_date=TODAY,
                 author=editor,
                 note="note",
                 sources=[source],
+                expected_version=commitment.version,
             )
         first = first or commitment
     return first

@@ -20,8 +20,11 @@ MO_PATH = PO_PATH.with_suffix(".mo")
 # own where it keeps one (accounts/locale); alerts/ and api/ are checked by their
 # own tests, and tests are not translated.
 PYTHON_SOURCES = [
-    *sorted((BASE / "commitments").glob("*.py")),
-    *sorted((BASE / "commitments" / "templatetags").glob("*.py")),
+    *sorted(
+        path
+        for path in (BASE / "commitments").rglob("*.py")
+        if not {"api", "migrations"} & set(path.relative_to(BASE / "commitments").parts)
+    ),
     *sorted((BASE / "accounts").glob("*.py")),
     *sorted((BASE / "tracker").glob("*.py")),
 ]

@@ -6,9 +6,11 @@ and each row is logged in the admin history with the user who imported it.
 
 A commitment row goes through the domain services like any other write: a new commitment is
 created with its first history entry, and a status that differs from the current one is
-recorded by ``services.change_status`` (origin "import", author the importing user). An
-optional ``version`` column (exported with every row) refuses rows about a commitment that
-changed since the file was exported.
+recorded, all through ``commitment_save`` (origin "import", author the importing user). The
+``version`` column (exported with every row) is required on a row about an existing commitment:
+a row about a commitment that changed since the file was exported is refused.
+
+The admin's import pages (``SpreadsheetMixin``) live here too, beside the resources they use.
 """
 
 import datetime
@@ -16,26 +18,30 @@ import re
 from io import BytesIO
 
 import tablib
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
-from . import services
-from .exports import neutralise
-from .models import Body, Commitment, Source, StatusChange, Tag
-from .seeding import BODY_FIELDS, SOURCE_FIELDS
+from commitments.fields import (
+    BODY_FIELDS,
+    COMMITMENT_COLUMNS,
+    COMMITMENT_EDITABLE_FIELDS,
+    SOURCE_FIELDS,
+    STATUS_CHANGE_COLUMNS,
+)
+from commitments.models import Body, Commitment, Source, StatusChange, Tag
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import StatusChangeInput
+from commitments.services.versions import StaleVersionError
+from commitments.web.exports import neutralise
 
 # A cell a spreadsheet would run: "=…", or "+…", "-…", "@…" followed by a function call.
 FORMULA = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][\w.]*\s*\()")
-
-# Service field names, as the file's columns call them.
-SERVICE_TO_COLUMN = {
-    "new_status": "status",
-    "effective_date": "status_effective_date",
-    "note": "status_note",
-}
 
 
 class XLSXWithFormulae(base_formats.XLSX):
@@ -201,24 +207,7 @@ class CommitmentResource(SafeSpreadsheetResource):
     class Meta:
         model = Commitment
         import_id_fields = ["key"]
-        fields = [
-            "key",
-            "title",
-            "summary",
-            "category",
-            "responsible_body",
-            "monitoring_body",
-            "due_date",
-            "due_date_note",
-            "owner",
-            "tags",
-            "is_public",
-            "status",
-            "status_effective_date",
-            "status_note",
-            "status_sources",
-            "version",
-        ]
+        fields = COMMITMENT_COLUMNS
         export_order = fields
         skip_unchanged = True
         report_skipped = True
@@ -242,7 +231,8 @@ class CommitmentResource(SafeSpreadsheetResource):
         return ""
 
     def import_instance(self, instance, row, **kwargs):
-        # The version column states what the file was based on; it is checked, never written.
+        # The version column states what the file was based on: parsed here, checked by the
+        # save service, never written.
         super().import_instance(instance, row, **kwargs)
         errors = {}
         # Tags are written after the row is saved; check them now so a bad key is a row error.
@@ -250,69 +240,72 @@ class CommitmentResource(SafeSpreadsheetResource):
             self.fields["tags"].clean(row)
         except ValueError as error:
             errors["tags"] = str(error)
-        version = row.get("version")
-        if version not in (None, ""):
-            try:
-                version = int(version)
-            except (TypeError, ValueError):
-                errors["version"] = _("The version must be a whole number.")
-            else:
-                if instance.pk and version != instance.version:
-                    errors["version"] = _(
-                        "This commitment changed since the file was exported (version %(file)s, "
-                        "now %(current)s): export it again and redo the change."
-                    ) % {"file": version, "current": instance.version}
+        try:
+            self._expected_version(row, existing=instance.pk is not None)
+        except ValidationError as error:
+            errors.update(error.message_dict)
         if errors:
             raise ValidationError(errors)
 
-    def save_instance(self, instance, is_create, row, **kwargs):
-        user = kwargs.get("user")
-        new_status = instance.status
-        status_kwargs = self._status_change_arguments(row)
-        data = {name: getattr(instance, name) for name in services.EDITABLE_FIELDS}
+    @staticmethod
+    def _expected_version(row, *, existing: bool) -> int | None:
+        """The version the file was exported at: required for a commitment that exists."""
+        version = row.get("version")
+        if version in (None, ""):
+            if existing:
+                raise ValidationError(
+                    {
+                        "version": _(
+                            "A version is required for a commitment that already exists: "
+                            "export the file again and redo the change."
+                        )
+                    }
+                )
+            return None
         try:
-            if is_create:
-                created = services.commitment_create(
-                    status=new_status,
-                    author=user,
-                    origin=StatusChange.Origin.IMPORT,
-                    effective_date=status_kwargs["effective_date"],
-                    note=status_kwargs["note"],
-                    status_sources=status_kwargs["sources"],
-                    **data,
-                )
-                # The row's instance stands for the created record from now on (tags are
-                # set on it next).
-                for field in Commitment._meta.concrete_fields:
-                    setattr(instance, field.attname, getattr(created, field.attname))
-                instance._state.adding = False
-                return
-            current_status = Commitment.all_objects.values_list("status", flat=True).get(
-                pk=instance.pk
+            return int(version)
+        except (TypeError, ValueError):
+            raise ValidationError({"version": _("The version must be a whole number.")}) from None
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        change = StatusChangeInput(new_status=instance.status, **self._status_change_arguments(row))
+        data = {
+            name: getattr(instance, name) for name in COMMITMENT_EDITABLE_FIELDS if name != "tags"
+        }
+        if "tags" in row:
+            data["tags"] = self.fields["tags"].clean(row)
+        try:
+            saved = commitment_save(
+                commitment=None if is_create else instance,
+                data=data,
+                expected_version=self._expected_version(row, existing=not is_create),
+                status_change=change,
+                author=kwargs.get("user"),
+                origin=StatusChange.Origin.IMPORT,
             )
-            services.commitment_update(
-                commitment=instance, expected_version=instance.version, author=user, **data
-            )
-            if new_status != current_status:
-                services.change_status(
-                    commitment=instance,
-                    new_status=new_status,
-                    author=user,
-                    origin=StatusChange.Origin.IMPORT,
-                    expected_version=instance.version,
-                    **status_kwargs,
-                )
-        except services.StaleVersionError as error:
+        except StaleVersionError as error:
             raise ValidationError(
-                {"version": _("This commitment was changed by someone else during the import.")}
+                {
+                    "version": _(
+                        "This commitment changed since the file was exported (version %(file)s, "
+                        "now %(current)s): export it again and redo the change."
+                    )
+                    % {"file": error.expected_version, "current": error.current.version}
+                }
             ) from error
         except ValidationError as error:
             raise ValidationError(
                 {
-                    SERVICE_TO_COLUMN.get(field, field): messages
+                    STATUS_CHANGE_COLUMNS.get(field, field): messages
                     for field, messages in error.error_dict.items()
                 }
             ) from error
+        if is_create:
+            # The row's instance stands for the created record from now on (tags are set on
+            # it next).
+            for field in Commitment._meta.concrete_fields:
+                setattr(instance, field.attname, getattr(saved, field.attname))
+            instance._state.adding = False
 
     def _status_change_arguments(self, row) -> dict:
         errors = {}
@@ -343,3 +336,43 @@ class CommitmentResource(SafeSpreadsheetResource):
             "note": str(row.get("status_note") or ""),
             "sources": sources,
         }
+
+
+class SpreadsheetMixin(ImportExportMixin):
+    """CSV and XLSX import (with a preview) and export, from the admin's list pages.
+
+    All or nothing: a row that turns out invalid when the import is confirmed (someone changed
+    the data since the preview) rolls the whole file back, and the rows' errors are shown.
+    """
+
+    import_formats = IMPORT_FORMATS
+    export_formats = EXPORT_FORMATS
+
+    def get_import_data_kwargs(self, **kwargs):
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        self.message_user(
+            request,
+            _(
+                "The import was cancelled and nothing was written: the data changed since "
+                "the preview. Here are the rows' errors; correct the file and import it "
+                "again."
+            ),
+            messages.ERROR,
+        )
+        resource_classes = self.get_import_resource_classes(request)
+        form = self.get_import_form_class(request)(self.get_import_formats(), resource_classes)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import"),
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+            "result": result,
+            "import_error_display": self.import_error_display,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)

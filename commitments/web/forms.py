@@ -1,8 +1,8 @@
-"""Forms of the staff pages. Every status change they record goes through ``services``.
+"""Forms of the staff pages. Every status change they record goes through the services.
 
-Validation happens in ``clean()`` through ``services.check_status_change`` (which writes
-nothing), so bad input comes back at the field; ``save()`` then calls ``services.change_status``,
-which checks everything again inside its transaction.
+``clean()`` checks the input's shape only (a date, a known choice, the version read); the
+domain's rules, the version among them, are checked by ``status_change_record`` when the form
+saves, and the view puts its ``ValidationError`` back at the fields.
 """
 
 import datetime
@@ -15,10 +15,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import Commitment, Source, Status, StatusChange
+from commitments.models import Commitment, Source, Status, StatusChange
+from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
+from commitments.services.versions import StaleVersionError
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+CHANGED_SINCE = _("changed by someone else since you opened the page")
+MISSING_VERSION = _("the version shown when you opened the page is missing: reload the page")
 
 
 class NewSourceForm(forms.ModelForm):
@@ -99,7 +102,7 @@ class StatusFieldsMixin(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        max_length=services.NOTE_MAX_LENGTH,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What happened and why it matters, e.g. “The minister announced the plan”."),
     )
@@ -149,23 +152,6 @@ class StatusFieldsMixin(forms.Form):
             sources.append(self.new_source_form.save())
         return sources
 
-    def check_against(self, commitment: Commitment) -> None:
-        """Run the domain validation for ``commitment``; errors land at their fields."""
-        new_status = self.cleaned_data.get("new_status")
-        effective_date = self.cleaned_data.get("effective_date")
-        if not new_status or not effective_date:
-            return  # The field already carries its error.
-        try:
-            services.check_status_change(
-                commitment=commitment,
-                new_status=new_status,
-                effective_date=effective_date,
-                note=self.cleaned_data.get("note", ""),
-                today=self.today,
-            )
-        except ValidationError as error:
-            self.add_error(None, error)
-
 
 class StatusChangeForm(StatusFieldsMixin):
     """Record one status change on one commitment, refusing it if the commitment changed since
@@ -177,30 +163,15 @@ class StatusChangeForm(StatusFieldsMixin):
         self.commitment = commitment
         super().__init__(*args, **kwargs)
         self.fields["expected_version"].initial = commitment.version
-        self.stale_error: services.StaleVersionError | None = None
-
-    def clean(self):
-        cleaned = super().clean()
-        expected = cleaned.get("expected_version")
-        if expected is not None and expected != self.commitment.version:
-            # Validating against someone else's state would be misleading: report the conflict.
-            self.stale_error = services.StaleVersionError(
-                current=self.commitment, expected_version=expected
-            )
-            raise ValidationError(
-                _("Someone else changed this commitment after you opened the form."),
-                code="stale",
-            )
-        self.check_against(self.commitment)
-        return cleaned
 
     @transaction.atomic
     def save(self, *, author) -> StatusChange:
         """Create the new source (if any) and record the change, all or nothing.
 
-        Raises ``StaleVersionError`` if the commitment changed since the form was opened.
+        Raises ``StaleVersionError`` if the commitment changed since the form was opened, and
+        the service's ``ValidationError`` (per field) if the change is refused.
         """
-        return services.change_status(
+        return status_change_record(
             commitment=self.commitment,
             new_status=self.cleaned_data["new_status"],
             effective_date=self.cleaned_data["effective_date"],
@@ -230,9 +201,9 @@ class StatusChangeForm(StatusFieldsMixin):
 class BulkStatusForm(StatusFieldsMixin):
     """One status change, with one note and source, for several commitments at once.
 
-    The page sends the version of each listed commitment as ``version-<id>``; a commitment
-    changed since the page was opened is refused like any invalid one, and then nothing at all
-    is written.
+    The page sends the version of each listed commitment, as read when it was rendered, as
+    ``version-<id>``; a commitment without one, or changed since, is refused like any invalid
+    one, and then nothing at all is written.
     """
 
     commitments = forms.ModelMultipleChoiceField(
@@ -258,32 +229,16 @@ class BulkStatusForm(StatusFieldsMixin):
 
     def clean(self):
         cleaned = super().clean()
-        selected = cleaned.get("commitments")
-        if not selected or not cleaned.get("new_status") or not cleaned.get("effective_date"):
-            return cleaned
+        # Every row states the version read when the page was rendered: one without it could
+        # only overwrite blindly.
         versions = self.expected_versions()
-        for commitment in selected:
-            expected = versions.get(commitment.pk)
-            if expected is not None and expected != commitment.version:
-                self.row_errors.append(
-                    (commitment, [str(_("changed by someone else since you opened the page"))])
-                )
-                continue
-            try:
-                services.check_status_change(
-                    commitment=commitment,
-                    new_status=cleaned["new_status"],
-                    effective_date=cleaned["effective_date"],
-                    note=cleaned.get("note", ""),
-                    today=self.today,
-                )
-            except ValidationError as error:
-                messages = [
-                    message
-                    for message_list in error.message_dict.values()
-                    for message in message_list
-                ]
-                self.row_errors.append((commitment, messages))
+        for commitment in cleaned.get("commitments") or ():
+            if commitment.pk not in versions:
+                self.row_errors.append((commitment, [str(MISSING_VERSION)]))
+        self._refuse_if_row_errors()
+        return cleaned
+
+    def _refuse_if_row_errors(self) -> None:
         if self.row_errors:
             raise ValidationError(
                 _(
@@ -293,7 +248,6 @@ class BulkStatusForm(StatusFieldsMixin):
                 code="invalid_rows",
                 params={"count": len(self.row_errors)},
             )
-        return cleaned
 
     def save(self, *, author) -> list[StatusChange]:
         """Record the change on every selected commitment in one transaction, or on none.
@@ -309,27 +263,29 @@ class BulkStatusForm(StatusFieldsMixin):
                 try:
                     with transaction.atomic():
                         entries.append(
-                            services.change_status(
+                            status_change_record(
                                 commitment=commitment,
                                 new_status=self.cleaned_data["new_status"],
                                 effective_date=self.cleaned_data["effective_date"],
                                 author=author,
                                 note=self.cleaned_data.get("note", ""),
                                 sources=sources,
-                                expected_version=versions.get(commitment.pk),
+                                expected_version=versions[commitment.pk],
                                 origin=StatusChange.Origin.WEB,
                                 today=self.today,
                             )
                         )
-                except services.StaleVersionError:
-                    self.row_errors.append(
-                        (commitment, [str(_("changed by someone else since you opened the page"))])
-                    )
+                except StaleVersionError:
+                    self.row_errors.append((commitment, [str(CHANGED_SINCE)]))
                 except ValidationError as error:
                     self.row_errors.append(
                         (commitment, [m for ms in error.message_dict.values() for m in ms])
                     )
             if self.row_errors:
                 transaction.set_rollback(True)
+                try:
+                    self._refuse_if_row_errors()
+                except ValidationError as error:
+                    self.add_error(None, error)
                 return []
         return entries

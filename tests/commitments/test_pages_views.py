@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from commitments import services
 from commitments.models import Commitment, StatusChange
+from commitments.services.status import status_change_record
 
-from .factories import BodyFactory, SourceFactory, TagFactory, UserFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, TagFactory, UserFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)
@@ -214,13 +214,14 @@ def test_dashboard_sections(viewer_client, editor, english):
     make_commitment(title="Trop loin", due_date=days(91))
     make_commitment(title="Tenu en retard", due_date=days(-50), status=Commitment.Status.MET)
     source = SourceFactory(title="Communiqué du ministère")
-    services.change_status(
+    status_change_record(
         commitment=late,
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=days(-2),
         author=editor,
         note="Annonce",
         sources=[source],
+        expected_version=late.version,
     )
 
     response = viewer_client.get("/", HTTP_ACCEPT_LANGUAGE="en")
@@ -346,13 +347,14 @@ def test_list_bad_filter_input_shows_errors_not_500(viewer_client, three, englis
 
 def test_overdue_list(viewer_client, three, editor, english):
     source = SourceFactory(title="Rapport du Collectif", url="https://example.org/rapport")
-    services.change_status(
+    status_change_record(
         commitment=three["late"],
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=days(-3),
         author=editor,
         note="Annoncé en conseil des ministres",
         sources=[source],
+        expected_version=three["late"].version,
     )
     make_commitment(title="Encore plus en retard", due_date=days(-60))
     response = viewer_client.get(reverse("commitments:overdue"), HTTP_ACCEPT_LANGUAGE="en")
@@ -385,13 +387,14 @@ def test_detail_page(viewer_client, editor, english):
         tags=[tag],
     )
     commitment.citations.create(source=source, claim="La France s'y engage")
-    services.change_status(
+    status_change_record(
         commitment=commitment,
         new_status=Commitment.Status.IN_PROGRESS,
         effective_date=days(-1),
         author=editor,
         note="Groupe de travail réuni",
         sources=[source],
+        expected_version=commitment.version,
     )
     html = viewer_client.get(commitment.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
     html = html.content.decode()

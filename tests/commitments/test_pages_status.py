@@ -7,11 +7,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from commitments import services
-from commitments.forms import BulkStatusForm, StatusChangeForm
 from commitments.models import Commitment, Source, StatusChange
+from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
+from commitments.services.versions import StaleVersionError
+from commitments.web.forms import BulkStatusForm, StatusChangeForm
 
-from .factories import SourceFactory, UserFactory, make_commitment
+from ..factories import SourceFactory, UserFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)
@@ -104,7 +105,7 @@ BAD_INPUT = [
     ({"new_status": "finished"}, "new_status", "Select a valid choice."),
     ({"new_status": ""}, "new_status", "This field is required."),
     ({"new_status": Status.NOT_STARTED}, "new_status", "already has this status"),
-    ({"note": "x" * (services.NOTE_MAX_LENGTH + 1)}, "note", "at most 4000 characters"),
+    ({"note": "x" * (NOTE_MAX_LENGTH + 1)}, "note", "at most 4000 characters"),
     (
         {"new_source-publisher": "Sans titre"},
         "new_source-title",
@@ -154,12 +155,13 @@ def test_missing_version_is_refused(editor_client, commitment):
 def test_stale_form_is_refused_with_the_other_change_shown(editor_client, commitment):
     opened_version = commitment.version
     colleague = UserFactory(username="camille", first_name="Camille", last_name="Martin")
-    services.change_status(
+    status_change_record(
         commitment=commitment,
         new_status=Status.IN_PROGRESS,
         effective_date=datetime.date(2024, 6, 12),
         author=colleague,
         note="Le groupe de travail a commencé",
+        expected_version=commitment.version,
     )
     response = post_status(
         editor_client,
@@ -209,12 +211,13 @@ def test_change_between_validation_and_save_is_refused_and_rolled_back(editor, c
         can_add_source=True,
     )
     assert form.is_valid(), form.errors
-    services.change_status(
+    status_change_record(
         commitment=Commitment.objects.get(pk=commitment.pk),
         new_status=Status.IN_PROGRESS,
         effective_date=datetime.date(2024, 6, 12),
+        expected_version=Commitment.objects.get(pk=commitment.pk).version,
     )
-    with pytest.raises(services.StaleVersionError):
+    with pytest.raises(StaleVersionError):
         form.save(author=editor)
     assert not Source.objects.filter(title="Source qui ne doit pas rester").exists()
     assert commitment.status_changes.count() == 2
@@ -278,8 +281,11 @@ def test_bulk_update_records_one_entry_each(editor_client, editor, several):
 
 
 def test_bulk_update_is_all_or_nothing(editor_client, several):
-    services.change_status(
-        commitment=several[1], new_status=Status.IN_PROGRESS, effective_date=TODAY
+    status_change_record(
+        commitment=several[1],
+        new_status=Status.IN_PROGRESS,
+        effective_date=TODAY,
+        expected_version=several[1].version,
     )
     several[1].refresh_from_db()
     response = bulk_post(editor_client, several, **{"bulk-new_source-title": "Jamais créée"})
@@ -296,10 +302,25 @@ def test_bulk_update_is_all_or_nothing(editor_client, several):
 
 def test_bulk_update_refuses_a_stale_row(editor_client, several):
     stale = {several[2].pk: several[2].version}
-    services.change_status(commitment=several[2], new_status=Status.ANNOUNCED, effective_date=TODAY)
+    status_change_record(
+        commitment=several[2],
+        new_status=Status.ANNOUNCED,
+        effective_date=TODAY,
+        expected_version=several[2].version,
+    )
     response = bulk_post(editor_client, several, versions=stale)
     assert response.status_code == 400
     assert "changed by someone else" in response.content.decode()
+    assert StatusChange.objects.filter(new_status=Status.IN_PROGRESS).count() == 0
+
+
+def test_bulk_update_refuses_a_row_without_its_version(editor_client, several):
+    # Regression: a row whose version was not sent used to be overwritten without a check.
+    response = bulk_post(editor_client, several, **{f"version-{several[1].pk}": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Nothing was saved: 1 of the selected commitments cannot take this change." in html
+    assert "Engagement 1" in html and "reload the page" in html
     assert StatusChange.objects.filter(new_status=Status.IN_PROGRESS).count() == 0
 
 
@@ -314,10 +335,11 @@ def test_bulk_update_race_at_save_rolls_everything_back(editor, several):
         prefix="bulk",
     )
     assert form.is_valid(), form.errors
-    services.change_status(
+    status_change_record(
         commitment=Commitment.objects.get(pk=several[2].pk),
         new_status=Status.ANNOUNCED,
         effective_date=TODAY,
+        expected_version=Commitment.objects.get(pk=several[2].pk).version,
     )
     assert form.save(author=editor) == []
     assert [c.title for c, _errors in form.row_errors] == ["Engagement 2"]

@@ -4,10 +4,10 @@ import datetime
 
 from django.urls import reverse
 
-from commitments import services
 from commitments.models import Status
+from commitments.services.status import status_change_record
 
-from .factories import SourceFactory, make_commitment
+from ..factories import SourceFactory, make_commitment
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -15,13 +15,14 @@ PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def test_markup_in_titles_notes_and_sources_is_escaped(editor_client, editor):
     source = SourceFactory(title=PAYLOAD)
     commitment = make_commitment(title=PAYLOAD, summary=PAYLOAD, due_date=datetime.date(2022, 1, 1))
-    services.change_status(
+    status_change_record(
         commitment=commitment,
         new_status=Status.ANNOUNCED,
         effective_date=datetime.date(2022, 7, 1),
         note=PAYLOAD,
         sources=[source],
         author=editor,
+        expected_version=commitment.version,
     )
     pages = [
         reverse("commitments:dashboard"),

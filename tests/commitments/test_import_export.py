@@ -11,8 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments.models import Body, Commitment, Source, Status, StatusChange
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import status_change_record
 
-from .factories import BodyFactory, SourceFactory, TagFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, TagFactory, make_commitment
 
 COLUMNS = [
     "key",
@@ -195,7 +197,8 @@ class TestImportHappyPath:
             is_public=True,
             category=Commitment.Category.ACTION_PLAN,
         )
-        preview = _preview(admin_client, _csv([_row()]))
+        # A file exported earlier carries each row's version.
+        preview = _preview(admin_client, _csv([_row(version="1")]))
         assert [row.import_type for row in preview.context["result"].rows] == ["skip"]
 
     def test_xlsx_import(self, admin_client, refs):
@@ -305,15 +308,27 @@ class TestBadFiles:
         existing = make_commitment(key="troisieme-plan", responsible_body=refs["body"])
         content = _csv([_row(title="Ma version", version=str(existing.version))])
         existing.title = "Leur version"
-        from commitments import services
-
-        services.commitment_update(
-            commitment=existing, expected_version=existing.version, title="Leur version"
+        commitment_save(
+            commitment=existing,
+            expected_version=existing.version,
+            data={"title": "Leur version"},
+            author=None,
+            origin=StatusChange.Origin.WEB,
         )
         preview = _preview(admin_client, content)
         assert "changed since the file was exported" in _row_errors(preview)[1]["version"]
         existing.refresh_from_db()
         assert existing.title == "Leur version"
+
+    def test_a_row_about_an_existing_commitment_needs_its_version(self, admin_client, refs):
+        # Regression: a blank version used to mean "skip the check" and overwrote silently.
+        existing = make_commitment(key="troisieme-plan", responsible_body=refs["body"])
+        preview = _preview(admin_client, _csv([_row(title="Écrasé sans version", version="")]))
+        assert "confirm_form" not in preview.context
+        assert "version is required" in _row_errors(preview)[1]["version"]
+        existing.refresh_from_db()
+        assert (existing.title, existing.version) != ("Écrasé sans version", 2)
+        assert existing.version == 1
 
     def test_a_failure_at_confirmation_rolls_back_every_row(self, admin_client, refs):
         existing = make_commitment(
@@ -326,26 +341,31 @@ class TestBadFiles:
         content = _csv(
             [
                 _row(key="a"),
-                _row(key="b", title="B", status="announced", status_effective_date="2022-01-01"),
+                _row(
+                    key="b",
+                    title="B",
+                    status="announced",
+                    status_effective_date="2022-01-01",
+                    version=str(existing.version),
+                ),
             ]
         )
         preview = _preview(admin_client, content)
         assert "confirm_form" in preview.context
         # Before the import is confirmed, someone records a later status change on b: the
-        # file's change on b, dated before it, is now refused.
-        from commitments import services
-
-        services.change_status(
+        # file's change on b, based on the version before it, is now refused.
+        status_change_record(
             commitment=existing,
             new_status=Status.IN_PROGRESS,
             effective_date=datetime.date(2023, 5, 1),
+            expected_version=existing.version,
         )
         before = _counts()
 
         response = _confirm(admin_client, preview)
 
         assert response.status_code == 200
-        assert "status_effective_date" in _row_errors(response)[2]
+        assert "changed since the file was exported" in _row_errors(response)[2]["version"]
         assert _counts() == before
         assert not Commitment.objects.filter(key="a").exists()
         assert not LogEntry.objects.exists()

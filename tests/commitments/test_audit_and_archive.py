@@ -5,10 +5,12 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from commitments import services
-from commitments.models import Body, Commitment, Source, Status
+from commitments.models import Body, Commitment, Source, Status, StatusChange
+from commitments.services.lifecycle import commitment_archive, commitment_restore, commitment_save
+from commitments.services.status import status_change_record
+from commitments.services.versions import StaleVersionError
 
-from .factories import BodyFactory, SourceFactory, UserFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, UserFactory, make_commitment
 
 TODAY = datetime.date(2026, 11, 23)
 
@@ -21,8 +23,12 @@ def commitment(db):
 class TestAuditTrail:
     def test_field_changes_keep_who_when_and_previous_values(self, commitment):
         author = UserFactory()
-        services.commitment_update(
-            commitment=commitment, expected_version=1, author=author, title="Après"
+        commitment_save(
+            commitment=commitment,
+            expected_version=1,
+            data={"title": "Après"},
+            author=author,
+            origin=StatusChange.Origin.WEB,
         )
         latest, previous = commitment.history.all()[:2]
         assert latest.title == "Après" and previous.title == "Avant"
@@ -30,18 +36,24 @@ class TestAuditTrail:
         assert latest.history_type == "~"
         assert latest.history_date is not None
         delta = latest.diff_against(previous)
-        assert [(change.field, change.old, change.new) for change in delta.changes
-                if change.field == "title"] == [("title", "Avant", "Après")]
+        assert [
+            (change.field, change.old, change.new)
+            for change in delta.changes
+            if change.field == "title"
+        ] == [("title", "Avant", "Après")]
 
     def test_status_changes_are_in_the_trail_too(self, commitment):
         author = UserFactory()
-        services.change_status(
-            commitment=commitment, new_status=Status.ANNOUNCED,
-            effective_date=datetime.date(2022, 7, 1), author=author, today=TODAY,
+        status_change_record(
+            commitment=commitment,
+            new_status=Status.ANNOUNCED,
+            effective_date=datetime.date(2022, 7, 1),
+            author=author,
+            today=TODAY,
+            expected_version=commitment.version,
         )
         latest = commitment.history.first()
-        assert (latest.status, latest.version, latest.history_user) == (
-            Status.ANNOUNCED, 2, author)
+        assert (latest.status, latest.version, latest.history_user) == (Status.ANNOUNCED, 2, author)
 
     def test_creation_is_recorded(self, db):
         author = UserFactory()
@@ -62,11 +74,17 @@ class TestAuditTrail:
         url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
         form = admin_client.get(url).context["adminform"].form
         data = {name: value for name, value in form.initial.items() if value is not None}
-        data.update({
-            "title": "Par l'admin", "expected_version": commitment.version,
-            "tags": [], "citations-TOTAL_FORMS": "0", "citations-INITIAL_FORMS": "0",
-            "status_changes-TOTAL_FORMS": "0", "status_changes-INITIAL_FORMS": "0",
-        })
+        data.update(
+            {
+                "title": "Par l'admin",
+                "expected_version": commitment.version,
+                "tags": [],
+                "citations-TOTAL_FORMS": "0",
+                "citations-INITIAL_FORMS": "0",
+                "status_changes-TOTAL_FORMS": "0",
+                "status_changes-INITIAL_FORMS": "0",
+            }
+        )
         data.pop("owner", None)
         data.pop("monitoring_body", None)
         response = admin_client.post(url, data)
@@ -74,16 +92,24 @@ class TestAuditTrail:
         assert commitment.history.first().history_user == admin_user
 
     def test_history_is_viewable_in_the_admin(self, admin_client, commitment):
-        services.commitment_update(commitment=commitment, expected_version=1, title="Après")
+        commitment_save(
+            commitment=commitment,
+            expected_version=1,
+            data={"title": "Après"},
+            author=None,
+            origin=StatusChange.Origin.WEB,
+        )
         for name, obj in (("commitment", commitment), ("body", commitment.responsible_body)):
-            response = admin_client.get(reverse(f"admin:commitments_{name}_history",
-                                                args=[obj.pk]))
+            response = admin_client.get(reverse(f"admin:commitments_{name}_history", args=[obj.pk]))
             assert response.status_code == 200
 
 
 class TestArchiving:
     def test_archived_leave_the_lists_but_are_kept(self, commitment):
-        services.commitment_archive(commitment=commitment)
+        commitment_archive(
+            commitment=commitment,
+            expected_version=commitment.version,
+        )
         assert not Commitment.objects.filter(pk=commitment.pk).exists()
         assert not Commitment.objects.overdue(TODAY).exists()
         assert Commitment.all_objects.archived().get() == commitment
@@ -91,14 +117,26 @@ class TestArchiving:
         assert commitment.history.first().archived_at is not None
 
     def test_restore(self, commitment):
-        services.commitment_archive(commitment=commitment)
-        services.commitment_restore(commitment=commitment)
+        commitment_archive(
+            commitment=commitment,
+            expected_version=commitment.version,
+        )
+        commitment_restore(
+            commitment=commitment,
+            expected_version=commitment.version,
+        )
         assert Commitment.objects.get(pk=commitment.pk).archived_at is None
 
     def test_archiving_is_versioned(self, commitment):
-        services.commitment_archive(commitment=commitment)
-        with pytest.raises(services.StaleVersionError):
-            services.commitment_restore(commitment=commitment, expected_version=1)
+        commitment_archive(
+            commitment=commitment,
+            expected_version=commitment.version,
+        )
+        with pytest.raises(StaleVersionError):
+            commitment_restore(
+                commitment=commitment,
+                expected_version=1,
+            )
 
     def test_a_commitment_is_never_deleted_in_the_admin(self, admin_client, commitment):
         url = reverse("admin:commitments_commitment_delete", args=[commitment.pk])
@@ -119,12 +157,18 @@ class TestArchiving:
 
         call_command("load_seeds")
         plan = Commitment.objects.get(key="troisieme-plan-action-national")
-        services.commitment_archive(commitment=plan)
+        commitment_archive(
+            commitment=plan,
+            expected_version=plan.version,
+        )
         call_command("load_seeds")
         assert Commitment.all_objects.filter(key=plan.key).count() == 1
 
     def test_body_of_an_archived_commitment_stays_protected(self, commitment):
-        services.commitment_archive(commitment=commitment)
+        commitment_archive(
+            commitment=commitment,
+            expected_version=commitment.version,
+        )
         from django.db.models import ProtectedError
 
         with pytest.raises(ProtectedError):
@@ -132,7 +176,10 @@ class TestArchiving:
 
 
 def test_archived_commitment_page_stays_reachable(viewer_client, commitment):
-    services.commitment_archive(commitment=commitment)
+    commitment_archive(
+        commitment=commitment,
+        expected_version=commitment.version,
+    )
     response = viewer_client.get(commitment.get_absolute_url())
     assert response.status_code == 200
     assert "Archivé le" in response.content.decode()

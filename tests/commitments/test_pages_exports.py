@@ -10,11 +10,11 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from commitments import services
-from commitments.exports import neutralise
 from commitments.models import Commitment
+from commitments.services.status import status_change_record
+from commitments.web.exports import neutralise
 
-from .factories import BodyFactory, SourceFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)
@@ -34,13 +34,14 @@ def data(db, editor):
         due_date=datetime.date(2024, 6, 5),
         responsible_body=body,
     )
-    services.change_status(
+    status_change_record(
         commitment=risky,
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=datetime.date(2024, 6, 1),
         author=editor,
         note="+33 1 23 45 67 89 a appelé",
         sources=[SourceFactory(title="@SUM(A1:A9)", publication_date=None)],
+        expected_version=risky.version,
     )
     plain = make_commitment(title="Rapport au CRC", due_date=datetime.date(2024, 1, 15))
     later = make_commitment(title="Plan à venir", due_date=datetime.date(2025, 1, 1))

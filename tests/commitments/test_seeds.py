@@ -8,9 +8,9 @@ import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from commitments import services
+from commitments.interchange.seeds import load_seeds
 from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange
-from commitments.seeding import load_seeds
+from commitments.services.status import status_change_record
 
 SEEDS = Path(settings.BASE_DIR) / "seeds"
 
@@ -89,11 +89,12 @@ def test_idempotent(db):
 def test_never_overwrites_a_status_staff_changed(db, seed_copy, editor):
     load_seeds(seed_copy)
     plan = Commitment.objects.get(key="troisieme-plan-action-national")
-    services.change_status(
+    status_change_record(
         commitment=plan,
         new_status=Status.ANNOUNCED,
         effective_date=plan.status_changes.latest().effective_date,
         author=editor,
+        expected_version=plan.version,
     )
     # The seed file later gains an entry for the same commitment.
     data = yaml.safe_load((seed_copy / "commitments.yaml").read_text(encoding="utf-8"))

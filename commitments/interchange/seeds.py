@@ -2,9 +2,10 @@
 
 - A record is identified by its ``key``; one that exists already is left as it is, so that a
   correction made by staff is never overwritten by a second run.
-- A commitment's seeded history entries are recorded through ``services.change_status``. On a
-  later run, entries added to the file since are recorded too, but only while every entry of the
-  commitment came from the seeds: once staff have recorded a change, its status is theirs.
+- A commitment is created through ``commitment_save`` and its later seeded history entries are
+  recorded through ``status_change_record``. On a later run, entries added to the file since
+  are recorded too, but only while every entry of the commitment came from the seeds: once
+  staff have recorded a change, its status is theirs.
 - Any malformed entry stops the load with the file, the entry and the reason, and the whole load
   is rolled back.
 """
@@ -17,43 +18,23 @@ from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import services
-from .models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+from commitments.fields import (
+    BODY_FIELDS,
+    COMMITMENT_EDITABLE_FIELDS,
+    COMMITMENT_MANY_TO_MANY_FIELDS,
+    COMMITMENT_SEED_FIELDS,
+    HISTORY_SEED_FIELDS,
+    SOURCE_FIELDS,
+)
+from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import StatusChangeInput, status_change_record
 
 SEED_FILES = ("bodies.yaml", "sources.yaml", "commitments.yaml")
-
-# The fields of a body and of a source in every exchange format: seed files and spreadsheets.
-BODY_FIELDS = ("key", "name", "acronym", "kind", "level", "country", "description")
-SOURCE_FIELDS = (
-    "key",
-    "title",
-    "publisher",
-    "publication_date",
-    "date_precision",
-    "url",
-    "language",
-    "document",
-    "note",
-)
-COMMITMENT_FIELDS = {
-    "key",
-    "title",
-    "summary",
-    "category",
-    "responsible_body",
-    "monitoring_body",
-    "due_date",
-    "due_date_note",
-    "is_public",
-    "tags",
-    "citations",
-    "history",
-}
-HISTORY_FIELDS = {"status", "effective_date", "note", "sources"}
 
 
 class SeedError(Exception):
@@ -83,10 +64,15 @@ def load_seeds(seed_dir: Path, *, today: datetime.date | None = None) -> SeedRep
     report = SeedReport()
     with transaction.atomic():
         bodies = _load_records(
-            Body, "bodies.yaml", entries["bodies.yaml"], BODY_FIELDS, report, kind="bodies"
+            Body, "bodies.yaml", entries["bodies.yaml"], set(BODY_FIELDS), report, kind="bodies"
         )
         sources = _load_records(
-            Source, "sources.yaml", entries["sources.yaml"], SOURCE_FIELDS, report, kind="sources"
+            Source,
+            "sources.yaml",
+            entries["sources.yaml"],
+            set(SOURCE_FIELDS),
+            report,
+            kind="sources",
         )
         for index, entry in enumerate(entries["commitments.yaml"], start=1):
             _load_commitment(entry, index, bodies, sources, report, today)
@@ -178,7 +164,7 @@ def _load_records(model, file, entries, allowed, report, *, kind) -> dict[str, A
 def _load_commitment(entry, index, bodies, sources, report, today) -> None:
     file = "commitments.yaml"
     label = _entry_label(index, entry)
-    _check_fields(file, label, entry, COMMITMENT_FIELDS)
+    _check_fields(file, label, entry, set(COMMITMENT_SEED_FIELDS))
 
     def body(field: str, required: bool) -> Body | None:
         key = entry.get(field)
@@ -211,7 +197,7 @@ def _load_commitment(entry, index, bodies, sources, report, today) -> None:
     steps = []
     for position, step in enumerate(history, start=1):
         where = f"history entry {position}"
-        unknown = sorted(set(step) - HISTORY_FIELDS)
+        unknown = sorted(set(step) - set(HISTORY_SEED_FIELDS))
         if unknown:
             raise SeedError(file, label, f"{where}: unknown field(s): {', '.join(unknown)}")
         if step.get("status") not in Status.values:
@@ -224,31 +210,36 @@ def _load_commitment(entry, index, bodies, sources, report, today) -> None:
             raise SeedError(file, label, f"{where}: cite at least one source")
         steps.append((step["status"], effective, step.get("note") or "", step_sources))
 
-    fields = {
-        "key": entry["key"],
-        "title": entry.get("title") or "",
-        "summary": entry.get("summary") or "",
-        "category": entry.get("category") or Commitment.Category.OTHER,
-        "responsible_body": body("responsible_body", required=True),
-        "monitoring_body": body("monitoring_body", required=False),
-        "due_date": _as_date(file, label, "due_date", entry.get("due_date")),
-        "due_date_note": entry.get("due_date_note") or "",
-        "is_public": bool(entry.get("is_public", False)),
-    }
+    # Every editable field a seed may carry, read by its type (a body by its key).
+    fields = {}
+    for name in COMMITMENT_SEED_FIELDS:
+        if name not in COMMITMENT_EDITABLE_FIELDS or name in COMMITMENT_MANY_TO_MANY_FIELDS:
+            continue
+        field = Commitment._meta.get_field(name)
+        value = entry.get(name)
+        if field.is_relation:
+            fields[name] = body(name, required=not field.null)
+        elif isinstance(field, models.DateField):
+            fields[name] = _as_date(file, label, name, value)
+        elif isinstance(field, models.BooleanField):
+            fields[name] = bool(field.get_default() if value is None else value)
+        else:
+            fields[name] = value or field.get_default()
     tags = [_tag(slug) for slug in entry.get("tags") or []]
     commitment = Commitment.all_objects.filter(key=fields["key"]).first()
     try:
         if commitment is None:
             first_status, first_date, first_note, first_sources = steps[0]
-            commitment = services.commitment_create(
-                status=first_status,
-                effective_date=first_date,
-                note=first_note,
-                status_sources=first_sources,
-                tags=tags,
+            commitment = commitment_save(
+                commitment=None,
+                data={**fields, "tags": tags},
+                expected_version=None,
+                status_change=StatusChangeInput(
+                    first_status, first_date, first_note, tuple(first_sources)
+                ),
+                author=None,
                 origin=StatusChange.Origin.SEED,
                 today=today,
-                **fields,
             )
             report.count("created", "commitments")
             report.history_recorded += 1
@@ -271,8 +262,9 @@ def _record_missing_history(commitment, steps, report, today) -> None:
         report.history_kept_for_staff.append(commitment.key)
         return
     for status, effective, note, step_sources in missing:
-        services.change_status(
+        status_change_record(
             commitment=commitment,
+            expected_version=commitment.version,
             new_status=status,
             effective_date=effective,
             note=note,

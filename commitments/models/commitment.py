@@ -1,0 +1,329 @@
+"""A commitment: who owes what to whom, by when, and where it stands; its domain queries.
+
+"Overdue" is never stored: it is derived from the due date, the status and an as-of date, in
+the database by ``CommitmentQuerySet`` and in Python by the mirroring instance methods.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from commitments import deadlines
+
+from .evidence import Body, Source, Tag
+
+
+class Category(models.TextChoices):
+    INSTITUTIONAL_MECHANISM = "institutional_mechanism", _("Institutional mechanism")
+    ACTION_PLAN = "action_plan", _("National action plan")
+    REPORT = "report", _("Report owed to an international body")
+    LEGISLATION = "legislation", _("Legislation")
+    STRATEGY = "strategy", _("Strategy")
+    INTERNATIONAL_COOPERATION = "international_cooperation", _("International cooperation")
+    AWARENESS = "awareness", _("Awareness campaign")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    """Where a commitment stands, in the vocabulary of advocacy."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    ANNOUNCED = "announced", _("Announced")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PARTIALLY_MET = "partially_met", _("Partially met")
+    MET = "met", _("Met")
+    ABANDONED = "abandoned", _("Abandoned")
+
+    @classmethod
+    def final_values(cls) -> tuple[str, ...]:
+        """Statuses after which nothing more is owed: never overdue, never alerted."""
+        return (cls.MET.value, cls.ABANDONED.value)
+
+    @classmethod
+    def open_values(cls) -> tuple[str, ...]:
+        return tuple(value for value in cls.values if value not in cls.final_values())
+
+
+STATUS_VALUES = [value for value, _label in Status.choices]
+
+# A commitment's deadline: its due date, owed while its status is not final.
+COMMITMENT_DEADLINE = deadlines.DeadlineRules(
+    date_field="due_date",
+    is_open=lambda prefix="": ~Q(**{f"{prefix}status__in": Status.final_values()}),
+)
+
+
+class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
+    """Every domain query on commitments. Views, the API and the alert job use these only.
+
+    ``overdue``, ``not_overdue``, ``due_within`` and ``with_days_overdue`` come from the
+    deadline rules (``commitments.deadlines``), on the due date.
+    """
+
+    deadline_rules = COMMITMENT_DEADLINE
+
+    def get_by_natural_key(self, key):
+        """Look a commitment up by its ``key`` (fixtures and backups refer to it that way)."""
+        return self.get(key=key)
+
+    def open(self):
+        """Commitments whose status is not final (still owed)."""
+        return self.exclude(status__in=Status.final_values())
+
+    def final(self):
+        """Commitments whose status is final (met or abandoned)."""
+        return self.filter(status__in=Status.final_values())
+
+    def public(self):
+        """Commitments marked public: what partners and anonymous callers may read."""
+        return self.filter(is_public=True)
+
+    def for_body(self, body):
+        """Commitments that ``body`` owes or monitors."""
+        return self.filter(Q(responsible_body=body) | Q(monitoring_body=body))
+
+    def with_status_as_of(self, as_of: datetime.date):
+        """Annotate ``status_as_of``: the status in force at the end of day ``as_of``.
+
+        Rebuilt from the history's effective dates; NULL for a commitment with no entry yet
+        effective on that day (it was not tracked then).
+        """
+        from .history import StatusChange  # history depends on this module
+
+        latest_entry = StatusChange.objects.filter(
+            commitment=models.OuterRef("pk"), effective_date__lte=as_of
+        ).latest_first()
+        return self.annotate(status_as_of=models.Subquery(latest_entry.values("new_status")[:1]))
+
+    def with_relations(self):
+        """Load what every list shows in the same query: bodies and owner."""
+        return self.select_related("responsible_body", "monitoring_body", "owner")
+
+    def archived(self):
+        """Commitments taken out of the lists (never deleted once they have history)."""
+        return self.filter(archived_at__isnull=False)
+
+    def count_by_status(self) -> dict[str, int]:
+        """Number of commitments per status, every status present (zero when none)."""
+        counts = dict.fromkeys(Status.values, 0)
+        for row in self.order_by().values("status").annotate(total=models.Count("pk")):
+            counts[row["status"]] = row["total"]
+        return counts
+
+    def for_dashboard(self, as_of: datetime.date):
+        """What every dashboard and list row shows: bodies, owner and ``days_overdue``."""
+        return self.with_relations().with_days_overdue(as_of)
+
+    def with_latest_change_id(self):
+        """Annotate ``latest_change_id``: the entry that set the current status.
+
+        The newest by effective date, then by time recorded (``StatusChangeQuerySet.latest_first``);
+        NULL for a commitment without history.
+        """
+        from .history import StatusChange  # history depends on this module
+
+        latest_entry = StatusChange.objects.filter(commitment=models.OuterRef("pk")).latest_first()
+        return self.annotate(latest_change_id=models.Subquery(latest_entry.values("pk")[:1]))
+
+    def deadlines_per_year(self, as_of: datetime.date) -> list[dict]:
+        """Dated commitments counted per year of their due date, split into final, overdue
+        (open and due strictly before ``as_of``) and upcoming (open, due on or after it)."""
+        from django.db.models.functions import ExtractYear
+
+        rules = self.deadline_rules
+        rows = (
+            self.filter(due_date__isnull=False)
+            .order_by()
+            .annotate(year=ExtractYear("due_date"))
+            .values("year")
+            .annotate(
+                final=models.Count("pk", filter=~rules.open_q()),
+                overdue=models.Count("pk", filter=rules.overdue_q(as_of)),
+                upcoming=models.Count("pk", filter=rules.upcoming_q(as_of)),
+            )
+            .order_by("year")
+        )
+        return list(rows)
+
+
+class ActiveCommitmentManager(models.Manager.from_queryset(CommitmentQuerySet)):
+    """Commitments that are not archived."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
+class Commitment(models.Model):
+    """Something the state promised or owes, to whom, by when, and where it stands."""
+
+    Status = Status
+
+    Category = Category
+
+    key = models.SlugField(
+        _("key"),
+        max_length=80,
+        unique=True,
+        help_text=_("Stable identifier used by seed files and imports, e.g. “troisieme-plan”."),
+    )
+    title = models.CharField(
+        _("title"),
+        max_length=255,
+        help_text=_("What is owed, e.g. “Troisième plan national de lutte contre la traite”."),
+    )
+    summary = models.TextField(
+        _("summary"),
+        blank=True,
+        help_text=_("A few sentences in your own words: what is owed, by whom, what is at stake."),
+    )
+    category = models.CharField(
+        _("category"),
+        max_length=32,
+        choices=Category.choices,
+        default=Category.OTHER,
+        help_text=_("e.g. “National action plan”."),
+    )
+    responsible_body = models.ForeignKey(
+        Body,
+        on_delete=models.PROTECT,
+        related_name="commitments_owed",
+        verbose_name=_("responsible body"),
+        help_text=_("Who owes it, e.g. the Prime Minister's office."),
+    )
+    monitoring_body = models.ForeignKey(
+        Body,
+        on_delete=models.PROTECT,
+        related_name="commitments_monitored",
+        null=True,
+        blank=True,
+        verbose_name=_("monitoring body"),
+        help_text=_("Who monitors or receives it, e.g. GRETA. Optional."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.NOT_STARTED,
+        help_text=_("Current status; changed only through a recorded status change."),
+    )
+    due_date = models.DateField(
+        _("due date"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Deadline, e.g. 2022-10-18. Leave empty when none has been set."),
+    )
+    due_date_note = models.TextField(
+        _("due date note"),
+        blank=True,
+        help_text=_("Where the deadline comes from, e.g. “derived from the end of the 2nd plan”."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_commitments",
+        verbose_name=_("staff owner"),
+        help_text=_("Staff member who follows this commitment."),
+    )
+    tags = models.ManyToManyField(
+        Tag,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("tags"),
+        help_text=_("Themes, e.g. “victimes”, “plan-national”."),
+    )
+    sources = models.ManyToManyField(
+        Source,
+        through="Citation",
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("sources"),
+    )
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Shown to partners and anonymous API callers when ticked."),
+    )
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Incremented on every change, to detect concurrent edits."),
+    )
+    archived_at = models.DateTimeField(
+        _("archived at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the commitment is archived: it leaves the lists but is kept."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # ``objects`` is what every page, list, the API and the alert job see: archived
+    # commitments left them. ``all_objects`` reaches them too (the admin, the history,
+    # the commitment page, imports and seeds, which must never create a duplicate).
+    objects = ActiveCommitmentManager()
+    all_objects = CommitmentQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("historical commitment"), m2m_fields=["tags"])
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        default_manager_name = "all_objects"
+        base_manager_name = "all_objects"
+        ordering = ["due_date", "title"]
+        indexes = [models.Index(fields=["status", "due_date"], name="commitment_status_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=STATUS_VALUES), name="commitment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=[v for v, _label in Category.choices]),
+                name="commitment_category_valid",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="commitment_version_positive"),
+        ]
+        permissions = [
+            ("change_commitment_status", _("Can record a status change on a commitment")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:detail", args=[self.pk])
+
+    def natural_key(self):
+        return (self.key,)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in Status.final_values()
+
+    def is_overdue(self, as_of: datetime.date | None = None) -> bool:
+        """Mirror of ``CommitmentQuerySet.overdue``: due strictly before ``as_of`` and open."""
+        as_of = as_of or timezone.localdate()
+        return not self.is_final and deadlines.is_overdue(self.due_date, as_of)
+
+    def get_days_overdue(self, as_of: datetime.date | None = None) -> int | None:
+        """Days since the due date when overdue, else ``None``."""
+        as_of = as_of or timezone.localdate()
+        return None if self.is_final else deadlines.days_overdue(self.due_date, as_of)
+
+    def get_days_left(self, as_of: datetime.date | None = None) -> int | None:
+        """Days until the due date when open and not past (0 on the day), else ``None``."""
+        as_of = as_of or timezone.localdate()
+        return None if self.is_final else deadlines.days_left(self.due_date, as_of)

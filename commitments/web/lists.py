@@ -1,0 +1,179 @@
+"""The lists: every commitment, and the overdue ones (the page staff print or send)."""
+
+from django import forms as django_forms
+from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import Http404
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.generic import ListView
+
+from commitments.filters import CommitmentFilterSet
+from commitments.models import Commitment, StatusChange
+
+from . import exports
+from .access import SOURCE_PERMISSION, STATUS_PERMISSION, VIEW_PERMISSION, request_as_of
+from .forms import BulkStatusForm
+
+
+def attach_latest_changes(commitments) -> None:
+    """Give each commitment (annotated ``with_latest_change_id``) a ``latest_change``.
+
+    Two queries for the whole page (entries with author, then their sources), never one per row.
+    """
+    ids = [c.latest_change_id for c in commitments if c.latest_change_id]
+    entries = StatusChange.objects.select_related("author").prefetch_related("sources")
+    by_id = {entry.pk: entry for entry in entries.filter(pk__in=ids)} if ids else {}
+    for commitment in commitments:
+        commitment.latest_change = by_id.get(commitment.latest_change_id)
+
+
+def style_filter_form(form) -> None:
+    """Widgets for the web page: checkboxes for statuses and categories, date pickers.
+
+    The FilterSet itself stays the one shared with the API; only its form's widgets change.
+    """
+    for name in ("status", "category"):
+        if name in form.fields:
+            field = form.fields[name]
+            field.widget = django_forms.CheckboxSelectMultiple(choices=field.choices)
+    for name in ("due_after", "due_before"):
+        if name in form.fields:
+            form.fields[name].widget = django_forms.DateInput(
+                attrs={"type": "date"}, format="%Y-%m-%d"
+            )
+    if "search" in form.fields:
+        form.fields["search"].widget.attrs.update({"type": "search"})
+    if "ordering" in form.fields:
+        # Sorting is done with the column headers; the select stays for keyboards and no-CSS.
+        form.fields["ordering"].required = False
+
+
+class FilteredCommitmentsMixin(PermissionRequiredMixin):
+    """A list driven by the shared FilterSet; the filters live in the query string."""
+
+    permission_required = VIEW_PERMISSION
+    raise_exception = True
+    default_ordering = ("due_date", "title")
+    http_method_names = ["get", "head", "options"]
+
+    def base_queryset(self, as_of):
+        return Commitment.objects.all()
+
+    def get_filterset(self):
+        as_of = request_as_of(self.request)
+        filterset = CommitmentFilterSet(
+            self.request.GET or None,
+            queryset=self.base_queryset(as_of).with_relations(),
+            as_of=as_of,
+        )
+        style_filter_form(filterset.form)
+        return filterset
+
+    def filtered_queryset(self):
+        self.filterset = self.get_filterset()
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            # Bad filter input: show the errors at the fields and no rows rather than guess.
+            return self.filterset.queryset.none()
+        queryset = self.filterset.qs
+        if not self.request.GET.get("ordering"):
+            queryset = queryset.order_by(*self.default_ordering)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filterset=self.filterset,
+            filter_form=self.filterset.form,
+            as_of=self.filterset.as_of,
+            query_string=query.urlencode(),
+            current_ordering=self.request.GET.get("ordering", ""),
+            is_filtered=any(
+                k not in ("page", "ordering") and v for k, v in self.request.GET.items()
+            ),
+        )
+        return context
+
+
+class CommitmentListView(FilteredCommitmentsMixin, ListView):
+    """Every commitment, filterable, sortable, paginated; editors can update several at once."""
+
+    template_name = "commitments/commitment_list.html"
+    context_object_name = "commitments"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return self.filtered_queryset().prefetch_related("tags")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.has_perm(STATUS_PERMISSION):
+            context["bulk_form"] = BulkStatusForm(
+                today=request_as_of(self.request),
+                can_add_source=user.has_perm(SOURCE_PERMISSION),
+                prefix="bulk",
+            )
+        context["export_url_csv"] = reverse("commitments:export", args=["csv"])
+        context["export_url_xlsx"] = reverse("commitments:export", args=["xlsx"])
+        return context
+
+
+class OverdueListView(FilteredCommitmentsMixin, ListView):
+    """Overdue commitments, most days overdue first, with the change that set their status.
+
+    The page staff print or send to partners; exportable as CSV or XLSX with the same filters.
+    """
+
+    template_name = "commitments/commitment_overdue.html"
+    context_object_name = "commitments"
+    paginate_by = 200
+    default_ordering = ("-days_overdue", "title")
+
+    def base_queryset(self, as_of):
+        return Commitment.objects.overdue(as_of).with_latest_change_id()
+
+    def get_queryset(self):
+        return self.filtered_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        attach_latest_changes(context["commitments"])
+        context["export_url_csv"] = reverse("commitments:overdue_export", args=["csv"])
+        context["export_url_xlsx"] = reverse("commitments:overdue_export", args=["xlsx"])
+        return context
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def export(request, fmt, overdue=False):
+    """The list (or overdue list) as CSV or XLSX, with the same filters as the page."""
+    if fmt not in exports.FORMATS:
+        raise Http404
+    as_of = request_as_of(request)
+    base = Commitment.objects.overdue(as_of) if overdue else Commitment.objects.all()
+    filterset = CommitmentFilterSet(
+        request.GET or None,
+        queryset=base.with_relations().with_latest_change_id(),
+        as_of=as_of,
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        commitments = []
+    else:
+        queryset = filterset.qs
+        if not request.GET.get("ordering"):
+            queryset = queryset.order_by(
+                *(("-days_overdue", "title") if overdue else ("due_date", "title"))
+            )
+        commitments = list(queryset)
+    attach_latest_changes(commitments)
+    name = "vigie-overdue" if overdue else "vigie-commitments"
+    return exports.build_response(
+        fmt,
+        commitments,
+        filename=f"{name}-{as_of.isoformat()}",
+        as_of=as_of,
+        base_url=request.build_absolute_uri("/"),
+    )

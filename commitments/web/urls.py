@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import access, dashboard, detail, lists, status
+
+app_name = "commitments"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("commitments/", lists.CommitmentListView.as_view(), name="list"),
+    path("commitments/export.<str:fmt>", lists.export, name="export"),
+    path("commitments/overdue/", lists.OverdueListView.as_view(), name="overdue"),
+    path(
+        "commitments/overdue/export.<str:fmt>",
+        lists.export,
+        {"overdue": True},
+        name="overdue_export",
+    ),
+    path("commitments/bulk-status/", status.bulk_update, name="bulk_update"),
+    path("commitments/<int:pk>/", detail.CommitmentDetailView.as_view(), name="detail"),
+    path("commitments/<int:pk>/status/", status.status_update, name="status_update"),
+    path("language/", access.set_language, name="set_language"),
+]
