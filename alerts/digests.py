@@ -31,6 +31,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from commitments import deadlines
+
 from .links import absolute_url
 from .models import Delivery
 from .raising.runner import SOURCES
@@ -61,15 +63,9 @@ class DigestResult:
 def days_left_and_overdue(
     due_date: datetime.date | None, as_of: datetime.date
 ) -> tuple[int | None, int | None]:
-    """``(days left, days overdue)`` for the digest: one of them, or neither without a date.
-
-    Due today is 0 days left; due yesterday is 1 day overdue.
-    """
-    days = (due_date - as_of).days if due_date else None
-    return (
-        days if days is not None and days >= 0 else None,
-        -days if days is not None and days < 0 else None,
-    )
+    """``(days left, days overdue)`` for the digest, by the commitments' deadline rules:
+    one of them, or neither without a date (due today is 0 days left)."""
+    return deadlines.days_left(due_date, as_of), deadlines.days_overdue(due_date, as_of)
 
 
 def _digest_sections(deliveries: Sequence[Delivery], as_of: datetime.date) -> list[dict]:

@@ -5,7 +5,7 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
-from commitments.web.exports import neutralise as defuse_formula
+from commitments.interchange.formulas import neutralise as defuse_formula
 
 
 def neutralise(value) -> str:

@@ -1,8 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-
-from accounts.login import LoginForm
 
 from . import views
 
@@ -13,12 +10,7 @@ admin.site.site_title = "Vigie"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.login_urls")),
     path("accounts/two-factor/", include("accounts.two_factor_urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

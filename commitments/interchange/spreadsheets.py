@@ -38,7 +38,8 @@ from commitments.models import Body, Commitment, Source, StatusChange, Tag
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import StatusChangeInput
 from commitments.services.versions import StaleVersionError
-from commitments.web.exports import neutralise
+
+from .formulas import neutralise
 
 # A cell a spreadsheet would run: "=…", or "+…", "-…", "@…" followed by a function call.
 FORMULA = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][\w.]*\s*\()")

@@ -13,16 +13,10 @@ from urllib.parse import urljoin
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from commitments.interchange.formulas import neutralise
+
 FORMATS = ("csv", "xlsx")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value):
-    """Text that a spreadsheet would read as a formula gets a leading single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def headers() -> list[str]:

@@ -10,9 +10,9 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from commitments.interchange.formulas import neutralise
 from commitments.models import Commitment
 from commitments.services.status import status_change_record
-from commitments.web.exports import neutralise
 
 from ..factories import BodyFactory, SourceFactory, make_commitment
 
