@@ -53,10 +53,16 @@ def editor_client(client, editor):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need PostgreSQL: deselected on SQLite under CI (the CI's
-    PostgreSQL pass runs them), skipped with a hint elsewhere."""
+    PostgreSQL pass runs them), skipped with a hint elsewhere. Tests marked ``sqlite`` are
+    about the embedded database itself and are left out of a PostgreSQL run."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
+        # Tests of SQLite's own behaviour (its file lock) ran in the SQLite pass.
+        sqlite_only = [item for item in items if item.get_closest_marker("sqlite")]
+        if sqlite_only:
+            config.hook.pytest_deselected(items=sqlite_only)
+            items[:] = [item for item in items if not item.get_closest_marker("sqlite")]
         return
     postgres_only = [item for item in items if item.get_closest_marker("postgres")]
     if not postgres_only:
