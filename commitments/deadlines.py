@@ -1,4 +1,4 @@
-"""The deadline rules, once, for any dated thing: a commitment's due date today; deadline rows,
+"""The deadline rules, once, for any dated thing: a commitment's due date, its deadline rows;
 milestones and reply-due dates next.
 
 A thing is *overdue* on ``as_of`` when it is still open and its date is strictly before
@@ -7,16 +7,122 @@ A thing is *overdue* on ``as_of`` when it is still open and its date is strictly
 (:class:`DeadlineRules`, :class:`DeadlineQuerySetMixin`) and the Python side
 (:func:`is_overdue`, :func:`days_overdue`, :func:`days_left`, which instance methods mirror
 for templates) say the same thing.
+
+Dates known roughly have a *precision* (day, month, year): "before the September 2022 session"
+falls somewhere in September 2022, its *window* (:func:`window`). A deadline is certainly
+lapsed only once its whole window has passed, and how late it is can only be said in the unit
+its date is known in (:func:`lateness`): "12 days late" for a day, "more than 4 months late"
+for a month, never a false exact count.
 """
 
+import calendar
 import dataclasses
 import datetime
 from collections.abc import Callable
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .expressions import DaysBetween
+
+DAY, MONTH, YEAR = "day", "month", "year"
+
+
+class DatePrecision(models.TextChoices):
+    """How precisely a date is known."""
+
+    DAY = DAY, _("Day")
+    MONTH = MONTH, _("Month")
+    YEAR = YEAR, _("Year")
+
+
+def window(day: datetime.date, precision: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day a date may be: (2022-09-01, 2022-09-30) for September 2022."""
+    if precision == YEAR:
+        return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
+    if precision == MONTH:
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day, day
+
+
+def shift(day: datetime.date, precision: str, offset_days: int) -> datetime.date:
+    """``day`` moved by ``offset_days``, kept at the start of its period for rough dates."""
+    return window(day + datetime.timedelta(days=offset_days), precision)[0]
+
+
+def format_approximate(day: datetime.date | None, precision: str) -> str:
+    """A date as precisely as it is known: "18 octobre 2022", "septembre 2022", "2021"."""
+    if day is None:
+        return ""
+    if precision == YEAR:
+        return str(day.year)
+    if precision == MONTH:
+        return date_format(day, "YEAR_MONTH_FORMAT")
+    return date_format(day, "DATE_FORMAT")
+
+
+def whole_months_between(start: datetime.date, end: datetime.date) -> int:
+    """Full calendar months from ``start`` to ``end`` (0 when ``end`` is before)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day:
+        months -= 1
+    return max(months, 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Lateness:
+    """How late a deadline is on a day, said no more precisely than its date is known.
+
+    ``days`` is the least it can be late (from the last day of its window), ``since`` the
+    first day it was certainly late, ``months`` the full months since then.
+    """
+
+    days: int
+    months: int
+    since: datetime.date
+    precision: str
+
+    @property
+    def is_exact(self) -> bool:
+        return self.precision == DAY
+
+    def __str__(self) -> str:
+        """"12 days late", "more than 4 months late", "more than 4 years late"."""
+        if self.is_exact:
+            return ngettext("%(count)d day late", "%(count)d days late", self.days) % {
+                "count": self.days
+            }
+        if self.months >= 12:
+            years = self.months // 12
+            return ngettext(
+                "more than %(count)d year late", "more than %(count)d years late", years
+            ) % {"count": years}
+        if self.months >= 1:
+            return ngettext(
+                "more than %(count)d month late", "more than %(count)d months late", self.months
+            ) % {"count": self.months}
+        return ngettext(
+            "at least %(count)d day late", "at least %(count)d days late", self.days
+        ) % {"count": self.days}
+
+
+def lateness(
+    window_end: datetime.date | None, precision: str, as_of: datetime.date
+) -> Lateness | None:
+    """How late a deadline whose window ends on ``window_end`` is on ``as_of``, or None when
+    it is not certainly lapsed: the last day of the window is not late."""
+    if not is_overdue(window_end, as_of):
+        return None
+    since = window_end + datetime.timedelta(days=1)
+    return Lateness(
+        days=(as_of - window_end).days,
+        months=whole_months_between(since, as_of),
+        since=since,
+        precision=precision,
+    )
 
 
 def is_overdue(due: datetime.date | None, as_of: datetime.date) -> bool:

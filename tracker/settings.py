@@ -210,6 +210,9 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # Absolute links in e-mails and calendar feeds, e.g. https://vigie.example.org (no trailing /).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Months without news (a status change or a claim) after which an open commitment is flagged
+# "to check" on the dashboard and in the lists.
+NO_NEWS_MONTHS = int(os.environ.get("NO_NEWS_MONTHS", "12"))
 # Days before a due date at which a "deadline approaching" alert is raised, e.g. "30,7".
 ALERT_LEAD_DAYS = tuple(
     sorted({int(days) for days in env_list("ALERT_LEAD_DAYS", "30,7")}, reverse=True)

@@ -1,7 +1,10 @@
-"""The commitment domain's models: a commitment and its queries, its status history, and the
-evidence (bodies, sources, citations, tags). Imported here, as Django expects of a models
+"""The commitment domain's models: a commitment and its queries, its status history, the
+evidence (bodies, sources, citations, tags), its deadlines and events, the claims of each
+side and the asks of monitoring bodies. Imported here, as Django expects of a models
 package."""
 
+from .asks import Ask
+from .claims import Claim, ClaimQuerySet, Side
 from .commitment import (
     COMMITMENT_DEADLINE,
     STATUS_VALUES,
@@ -11,6 +14,7 @@ from .commitment import (
     CommitmentQuerySet,
     Status,
 )
+from .deadlines import DEADLINE_RULES, Deadline, DeadlineQuerySet, Event
 from .evidence import (
     Body,
     BodyKind,
@@ -25,6 +29,14 @@ from .evidence import (
 from .history import StatusChange, StatusChangeQuerySet
 
 __all__ = [
+    "Ask",
+    "Claim",
+    "ClaimQuerySet",
+    "DEADLINE_RULES",
+    "Deadline",
+    "DeadlineQuerySet",
+    "Event",
+    "Side",
     "COMMITMENT_DEADLINE",
     "STATUS_VALUES",
     "ActiveCommitmentManager",

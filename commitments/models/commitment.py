@@ -4,11 +4,13 @@
 the database by ``CommitmentQuerySet`` and in Python by the mirroring instance methods.
 """
 
+import calendar
 import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,11 +41,13 @@ class Status(models.TextChoices):
     PARTIALLY_MET = "partially_met", _("Partially met")
     MET = "met", _("Met")
     ABANDONED = "abandoned", _("Abandoned")
+    SUPERSEDED = "superseded", _("Superseded")
 
     @classmethod
     def final_values(cls) -> tuple[str, ...]:
-        """Statuses after which nothing more is owed: never overdue, never alerted."""
-        return (cls.MET.value, cls.ABANDONED.value)
+        """Statuses after which nothing more is owed: never overdue, never alerted. A
+        superseded commitment was replaced by another (the first plan by the second)."""
+        return (cls.MET.value, cls.ABANDONED.value, cls.SUPERSEDED.value)
 
     @classmethod
     def open_values(cls) -> tuple[str, ...]:
@@ -102,8 +106,104 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
         return self.annotate(status_as_of=models.Subquery(latest_entry.values("new_status")[:1]))
 
     def with_relations(self):
-        """Load what every list shows in the same query: bodies and owner."""
-        return self.select_related("responsible_body", "monitoring_body", "owner")
+        """Load what every list shows in the same query: bodies, owner, governing deadline."""
+        return self.select_related(
+            "responsible_body", "monitoring_body", "owner", "governing_deadline"
+        )
+
+    # Advocacy knowledge: what the state claims, how long asks have waited, news. ---------
+
+    def with_state_claim(self):
+        """Annotate ``state_claimed_status`` (the state's latest claimed status, or NULL) and
+        ``diverging`` (it differs from the coalition's status of record)."""
+        from .claims import Claim
+
+        latest = (
+            Claim.objects.filter(commitment=models.OuterRef("pk"))
+            .by_state()
+            .about_status()
+            .latest_first()
+        )
+        return self.annotate(
+            state_claimed_status=models.Subquery(latest.values("claimed_status")[:1])
+        ).annotate(
+            diverging=models.Case(
+                models.When(
+                    Q(state_claimed_status__isnull=False)
+                    & ~Q(state_claimed_status=models.F("status")),
+                    then=models.Value(True),
+                ),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def diverging(self):
+        """Commitments whose state's latest claimed status is not the coalition's."""
+        return self.with_state_claim().filter(diverging=True)
+
+    def with_asks(self):
+        """Annotate ``outstanding_since`` (earliest ask, for open commitments), ``asks_count``
+        and ``asking_bodies`` (how many bodies asked)."""
+        from .asks import Ask
+
+        asks = Ask.objects.filter(commitment=models.OuterRef("pk")).order_by()
+        counts = asks.values("commitment").annotate(
+            total=models.Count("pk"), bodies=models.Count("body", distinct=True)
+        )
+        return self.annotate(
+            outstanding_since=models.Case(
+                models.When(
+                    COMMITMENT_DEADLINE.open_q(),
+                    then=models.Subquery(asks.order_by("made_on").values("made_on")[:1]),
+                ),
+                default=None,
+                output_field=models.DateField(),
+            ),
+            asks_count=Coalesce(models.Subquery(counts.values("total")[:1]), 0),
+            asking_bodies=Coalesce(models.Subquery(counts.values("bodies")[:1]), 0),
+        )
+
+    def waiting_longest_first(self):
+        """Open commitments with asks, the longest outstanding first, then the rest."""
+        return self.with_asks().order_by(models.F("outstanding_since").asc(nulls_last=True), "pk")
+
+    def with_last_news(self):
+        """Annotate ``last_news_on``: the latest of its last status change and last claim."""
+        from .claims import Claim
+        from .history import StatusChange
+
+        change = StatusChange.objects.filter(commitment=models.OuterRef("pk")).latest_first()
+        claim = Claim.objects.filter(commitment=models.OuterRef("pk")).latest_first()
+        last_change = models.Subquery(change.values("effective_date")[:1])
+        last_claim = models.Subquery(claim.values("made_on")[:1])
+        # GREATEST is NULL on SQLite as soon as one side is: fill each side with the other.
+        return self.annotate(
+            last_news_on=Greatest(
+                Coalesce(last_change, last_claim),
+                Coalesce(last_claim, last_change),
+            )
+        )
+
+    def to_check(self, as_of: datetime.date, months: int | None = None):
+        """Open commitments with no news (status change or claim) for ``months`` (the
+        ``NO_NEWS_MONTHS`` setting, 12 by default) before ``as_of``."""
+        threshold = no_news_threshold(as_of, months)
+        return self.open().with_last_news().filter(last_news_on__lt=threshold)
+
+    def with_disputed(self):
+        from .deadlines import Deadline
+
+        disputed = Deadline.objects.filter(commitment=models.OuterRef("pk"), disputed=True)
+        return self.annotate(has_disputed_deadline=models.Exists(disputed))
+
+    def disputed(self):
+        """Commitments with a deadline the sources disagree on."""
+        return self.with_disputed().filter(has_disputed_deadline=True)
+
+    def with_advocacy(self, as_of: datetime.date):
+        """Every advocacy annotation a list row shows, in the same query."""
+        return self.with_state_claim().with_asks().with_last_news().with_disputed()
 
     def archived(self):
         """Commitments taken out of the lists (never deleted once they have history)."""
@@ -150,6 +250,14 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
             .order_by("year")
         )
         return list(rows)
+
+
+def no_news_threshold(as_of: datetime.date, months: int | None = None) -> datetime.date:
+    """The day before which the last news makes a commitment "to check"."""
+    months = settings.NO_NEWS_MONTHS if months is None else months
+    year, month = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return datetime.date(year, month + 1, min(as_of.day, last_day))
 
 
 class ActiveCommitmentManager(models.Manager.from_queryset(CommitmentQuerySet)):
@@ -217,12 +325,28 @@ class Commitment(models.Model):
         null=True,
         blank=True,
         db_index=True,
-        help_text=_("Deadline, e.g. 2022-10-18. Leave empty when none has been set."),
+        help_text=_(
+            "Deadline, e.g. 2022-10-18. Leave empty when none has been set. Writing it sets the "
+            "final deadline; read, it is the last possible day of the governing deadline."
+        ),
     )
     due_date_note = models.TextField(
         _("due date note"),
         blank=True,
         help_text=_("Where the deadline comes from, e.g. “derived from the end of the 2nd plan”."),
+    )
+    governing_deadline = models.ForeignKey(
+        "commitments.Deadline",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("governing deadline"),
+        help_text=_(
+            "The open deadline that lapses first; the due date and its note are its own. Kept "
+            "by the deadline services."
+        ),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -322,6 +446,14 @@ class Commitment(models.Model):
         """Days since the due date when overdue, else ``None``."""
         as_of = as_of or timezone.localdate()
         return None if self.is_final else deadlines.days_overdue(self.due_date, as_of)
+
+    def lateness(self, as_of: datetime.date | None = None):
+        """How late the governing deadline is, as precisely as its date is known."""
+        as_of = as_of or timezone.localdate()
+        deadline = self.governing_deadline
+        if deadline is None or self.is_final:
+            return None
+        return deadlines.lateness(self.due_date, deadline.precision, as_of)
 
     def get_days_left(self, as_of: datetime.date | None = None) -> int | None:
         """Days until the due date when open and not past (0 on the day), else ``None``."""

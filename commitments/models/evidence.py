@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.deadlines import DatePrecision
+
 
 class BodyKind(models.TextChoices):
     GOVERNMENT = "government", _("Government")
@@ -22,12 +24,6 @@ class BodyLevel(models.TextChoices):
     NATIONAL = "national", _("National")
     EUROPEAN = "european", _("European")
     INTERNATIONAL = "international", _("International")
-
-
-class DatePrecision(models.TextChoices):
-    DAY = "day", _("Day")
-    MONTH = "month", _("Month")
-    YEAR = "year", _("Year")
 
 
 class NaturalKeyManager(models.Manager):

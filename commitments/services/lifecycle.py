@@ -12,8 +12,13 @@ from django.utils import timezone
 from commitments.fields import COMMITMENT_EDITABLE_FIELDS, COMMITMENT_MANY_TO_MANY_FIELDS
 from commitments.models import Commitment
 
+from .deadlines import final_deadline_set, governing_deadline_refresh
 from .status import StatusChangeInput, status_change_write
 from .versions import commitment_lock, commitment_write
+
+# Writing these sets the commitment's final deadline (``final_deadline_set``); reading them
+# gives the governing deadline's, which the deadline services keep.
+DEADLINE_SHORTHAND = ("due_date", "due_date_note")
 
 
 def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -50,6 +55,8 @@ def commitment_save(
     """
     today = today or timezone.localdate()
     values, relations = _split(data)
+    sets_deadline = "due_date" in values
+    due_date = values.pop("due_date", None)
     if commitment is None:
         if status_change is None:
             raise TypeError("a new commitment needs its first status change")
@@ -59,6 +66,8 @@ def commitment_save(
             commitment._history_user = author  # the audit trail's author for the creation
         commitment.save()
         _set_relations(commitment, relations)
+        if sets_deadline:
+            _deadline_from_shorthand(commitment, due_date, increment=0, author=author)
         locked = commitment_lock(commitment=commitment, expected_version=commitment.version)
     else:
         locked = commitment_lock(commitment=commitment, expected_version=expected_version)
@@ -70,6 +79,8 @@ def commitment_save(
             commitment=commitment, read_version=locked.version, author=author, **values
         )
         _set_relations(commitment, relations)
+        if sets_deadline:
+            _deadline_from_shorthand(commitment, due_date, increment=0, author=author)
         if status_change is None or status_change.new_status == locked.status:
             return commitment
         locked = commitment  # still locked, now at the version just written
@@ -82,6 +93,14 @@ def commitment_save(
         today=today,
     )
     return commitment
+
+
+def _deadline_from_shorthand(commitment: Commitment, due_date, *, increment: int, author) -> None:
+    """``due_date`` (with ``due_date_note``) written as a field: the final deadline follows."""
+    final_deadline_set(commitment=commitment, due_date=due_date, note=commitment.due_date_note)
+    governing_deadline_refresh(
+        commitment=commitment, read_version=commitment.version, author=author, increment=increment
+    )
 
 
 def _set_relations(commitment: Commitment, relations: Mapping[str, Any]) -> None:
