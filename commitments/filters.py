@@ -7,11 +7,12 @@ import datetime
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Body, Category, Commitment, Status, Tag
+from .deadlines import DatePrecision
+from .models import Body, Category, Commitment, Deadline, Status, Tag
 
 ORDERING_FIELDS = (
     ("title", "title"),
@@ -22,6 +23,8 @@ ORDERING_FIELDS = (
     ("monitoring_body__name", "monitoring_body"),
     ("category", "category"),
     ("updated_at", "updated_at"),
+    ("outstanding_since", "waiting"),
+    ("last_news_on", "last_news"),
 )
 
 
@@ -55,6 +58,40 @@ class CommitmentFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         label=_("Tag"),
     )
+    unowned = django_filters.BooleanFilter(
+        field_name="owner", lookup_expr="isnull", label=_("Without a staff owner")
+    )
+    diverging = django_filters.BooleanFilter(
+        method="filter_diverging",
+        label=_("State's claim diverges"),
+        help_text=_("The state's latest claimed status differs from the coalition's."),
+    )
+    to_check = django_filters.BooleanFilter(
+        method="filter_to_check",
+        label=_("To check"),
+        help_text=_("Open, with no status change or claim for a year (NO_NEWS_MONTHS)."),
+    )
+    disputed = django_filters.BooleanFilter(
+        method="filter_disputed",
+        label=_("Disputed deadline"),
+        help_text=_("A deadline whose sources disagree on the date it is derived from."),
+    )
+    precision = django_filters.ChoiceFilter(
+        field_name="governing_deadline__precision",
+        choices=DatePrecision.choices,
+        label=_("Deadline known to the"),
+    )
+    lapsed_since = django_filters.DateFilter(
+        method="filter_lapsed_since",
+        label=_("Deadline lapsed since"),
+        help_text=_("An open deadline certainly lapsed on or after this day, e.g. a last visit."),
+    )
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within",
+        label=_("A deadline due within (days)"),
+        min_value=0,
+        max_value=3660,
+    )
     ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, label=_("Sort by"))
 
     class Meta:
@@ -69,7 +106,14 @@ class CommitmentFilterSet(django_filters.FilterSet):
             "due_after",
             "due_before",
             "owner",
+            "unowned",
             "tag",
+            "diverging",
+            "to_check",
+            "disputed",
+            "precision",
+            "lapsed_since",
+            "due_within",
         ]
 
     def __init__(self, *args, as_of: datetime.date | None = None, **kwargs):
@@ -77,7 +121,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         if self.queryset is not None:
             # Annotated here so that ordering by days overdue works wherever the set is used.
-            self.queryset = self.queryset.with_days_overdue(self.as_of)
+            # So are what the advocacy filters and "waiting longest" read.
+            self.queryset = self.queryset.with_days_overdue(self.as_of).with_advocacy(self.as_of)
 
     def filter_search(self, queryset, name, value):
         for word in value.split():
@@ -98,3 +143,29 @@ class CommitmentFilterSet(django_filters.FilterSet):
         if value:
             return queryset.overdue(self.as_of)
         return queryset.not_overdue(self.as_of)
+
+    def filter_diverging(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(diverging=value)
+
+    def filter_to_check(self, queryset, name, value):
+        if value is None:
+            return queryset
+        to_check = Commitment.all_objects.to_check(self.as_of).values("pk")
+        return queryset.filter(pk__in=to_check) if value else queryset.exclude(pk__in=to_check)
+
+    def filter_disputed(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(has_disputed_deadline=value)
+
+    def filter_lapsed_since(self, queryset, name, value):
+        lapsed = Deadline.objects.lapsed_between(value, self.as_of).filter(
+            commitment=OuterRef("pk")
+        )
+        return queryset.filter(Exists(lapsed))
+
+    def filter_due_within(self, queryset, name, value):
+        due = Deadline.objects.due_within(int(value), self.as_of).filter(commitment=OuterRef("pk"))
+        return queryset.filter(Exists(due))
