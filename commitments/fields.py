@@ -43,11 +43,55 @@ STATUS_CHANGE_COLUMNS = {
 COMMITMENT_COLUMNS = (*COMMITMENT_EDITABLE_FIELDS, *STATUS_CHANGE_COLUMNS.values(), "version")
 
 # Seed entries: the editable fields except the staff owner (seeds never name staff), the
-# evidence and the history.
+# evidence, the history, the deadlines, the claims of each side and the asks.
 COMMITMENT_SEED_FIELDS = (
     *(name for name in COMMITMENT_EDITABLE_FIELDS if name != "owner"),
     "citations",
     "history",
+    "deadlines",
+    "claims",
+    "asks",
+)
+# A deadline, a claim, an ask and an event as the seed files (and the services) name them.
+DEADLINE_FIELDS = (
+    "kind",
+    "label",
+    "bound",
+    "basis",
+    "date",
+    "precision",
+    "event",
+    "offset_days",
+    "predecessor",
+    "reasoning",
+    "met_on",
+    "sources",
+)
+CLAIM_FIELDS = (
+    "side",
+    "body",
+    "kind",
+    "text",
+    "claimed_status",
+    "period_start",
+    "period_end",
+    "period_precision",
+    "made_on",
+    "made_on_precision",
+    "source",
+)
+ASK_FIELDS = ("body", "kind", "text", "made_on", "made_on_precision", "source")
+EVENT_FIELDS = (
+    "key",
+    "name",
+    "kind",
+    "body",
+    "date",
+    "date_precision",
+    "follows",
+    "offset_days",
+    "note",
+    "sources",
 )
 HISTORY_SEED_FIELDS = ("status", "effective_date", "note", "sources")
 

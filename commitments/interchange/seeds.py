@@ -6,6 +6,10 @@
   recorded through ``status_change_record``. On a later run, entries added to the file since
   are recorded too, but only while every entry of the commitment came from the seeds: once
   staff have recorded a change, its status is theirs.
+- Deadlines, claims and asks of a commitment are added when missing (a deadline is known by
+  its label, a claim and an ask by their source and text) and never changed once there; events
+  are known by their key. Deadlines come last, once every commitment and claim is in, since a
+  successor deadline is derived from the claims about the commitment it follows.
 - Any malformed entry stops the load with the file, the entry and the reason, and the whole load
   is rolled back.
 """
@@ -23,18 +27,35 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from commitments.fields import (
+    ASK_FIELDS,
     BODY_FIELDS,
+    CLAIM_FIELDS,
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_MANY_TO_MANY_FIELDS,
     COMMITMENT_SEED_FIELDS,
+    DEADLINE_FIELDS,
+    EVENT_FIELDS,
     HISTORY_SEED_FIELDS,
     SOURCE_FIELDS,
 )
-from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+from commitments.models import (
+    Ask,
+    Body,
+    Citation,
+    Commitment,
+    Deadline,
+    Event,
+    Source,
+    Status,
+    StatusChange,
+    Tag,
+)
+from commitments.services.deadlines import deadline_save, event_save
+from commitments.services.evidence import ask_record, claim_record
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import StatusChangeInput, status_change_record
 
-SEED_FILES = ("bodies.yaml", "sources.yaml", "commitments.yaml")
+SEED_FILES = ("bodies.yaml", "sources.yaml", "events.yaml", "commitments.yaml")
 
 
 class SeedError(Exception):
@@ -74,8 +95,19 @@ def load_seeds(seed_dir: Path, *, today: datetime.date | None = None) -> SeedRep
             report,
             kind="sources",
         )
+        events = _load_events(entries["events.yaml"], bodies, sources, report)
+        refs = _Refs(bodies=bodies, sources=sources, events=events, commitments={})
+        loaded = []
         for index, entry in enumerate(entries["commitments.yaml"], start=1):
-            _load_commitment(entry, index, bodies, sources, report, today)
+            commitment = _load_commitment(entry, index, bodies, sources, report, today)
+            refs.commitments[commitment.key] = commitment
+            loaded.append((index, entry, commitment))
+        for index, entry, commitment in loaded:
+            label = _entry_label(index, entry)
+            _load_claims_and_asks(entry, label, commitment, refs, report, today)
+        for index, entry, commitment in loaded:
+            label = _entry_label(index, entry)
+            _load_deadlines(entry, label, commitment, refs, report, today)
     return report
 
 
@@ -161,7 +193,7 @@ def _load_records(model, file, entries, allowed, report, *, kind) -> dict[str, A
     return existing
 
 
-def _load_commitment(entry, index, bodies, sources, report, today) -> None:
+def _load_commitment(entry, index, bodies, sources, report, today) -> Commitment:
     file = "commitments.yaml"
     label = _entry_label(index, entry)
     _check_fields(file, label, entry, set(COMMITMENT_SEED_FIELDS))
@@ -248,6 +280,160 @@ def _load_commitment(entry, index, bodies, sources, report, today) -> None:
         for source, claim in cited:
             Citation.objects.get_or_create(commitment=commitment, source=source, claim=claim)
         _record_missing_history(commitment, steps, report, today)
+    except ValidationError as error:
+        raise SeedError(file, label, _validation_reason(error)) from error
+    return commitment
+
+
+@dataclasses.dataclass
+class _Refs:
+    """Records seed entries name by key."""
+
+    bodies: dict[str, Body]
+    sources: dict[str, Source]
+    events: dict[str, Event]
+    commitments: dict[str, Commitment]
+
+    def find(self, file: str, label: str, kind: str, key, *, required: bool = True):
+        if not key:
+            if required:
+                raise SeedError(file, label, f"missing {kind}")
+            return None
+        found = getattr(self, kind).get(key)
+        if found is None and kind == "commitments":
+            found = Commitment.all_objects.filter(key=key).first()
+        if found is None:
+            raise SeedError(file, label, f"unknown {kind[:-1]} {key!r}")
+        return found
+
+
+def _sub_entries(file, label, entry, field, allowed) -> list[dict]:
+    items = entry.get(field) or []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise SeedError(file, label, f"{field}: must be a list of entries")
+    for position, item in enumerate(items, start=1):
+        unknown = sorted(set(item) - set(allowed))
+        if unknown:
+            raise SeedError(
+                file, label, f"{field} entry {position}: unknown field(s): {', '.join(unknown)}"
+            )
+    return items
+
+
+def _dated(file, label, where, item, *names) -> dict:
+    return {name: _as_date(file, label, f"{where} {name}", item.get(name)) for name in names}
+
+
+def _load_events(entries, bodies, sources, report) -> dict[str, Event]:
+    file = "events.yaml"
+    existing = Event.objects.in_bulk([entry.get("key") for entry in entries], field_name="key")
+    refs = _Refs(bodies=bodies, sources=sources, events=existing, commitments={})
+    for index, entry in enumerate(entries, start=1):
+        label = _entry_label(index, entry)
+        _check_fields(file, label, entry, set(EVENT_FIELDS))
+        if entry["key"] in existing:
+            report.count("kept", "events")
+            continue
+        data = {name: entry.get(name) for name in ("key", "name", "kind", "date_precision")}
+        data["note"] = entry.get("note") or ""
+        data["offset_days"] = entry.get("offset_days") or 0
+        data["body"] = refs.find(file, label, "bodies", entry.get("body"), required=False)
+        data["follows"] = refs.find(file, label, "events", entry.get("follows"), required=False)
+        data.update(_dated(file, label, "", entry, "date"))
+        cited = [refs.find(file, label, "sources", key) for key in entry.get("sources") or []]
+        try:
+            existing[entry["key"]] = event_save(data=data, sources=cited)
+        except ValidationError as error:
+            raise SeedError(file, label, _validation_reason(error)) from error
+        report.count("created", "events")
+    return existing
+
+
+def _load_claims_and_asks(entry, label, commitment, refs, report, today) -> None:
+    file = "commitments.yaml"
+    claims = _sub_entries(file, label, entry, "claims", CLAIM_FIELDS)
+    asks = _sub_entries(file, label, entry, "asks", ASK_FIELDS)
+    known_claims = set(commitment.claims.values_list("source__key", "text"))
+    known_asks = set(commitment.asks.values_list("source__key", "text"))
+    try:
+        for position, item in enumerate(claims, start=1):
+            where = f"claim {position}"
+            if (item.get("source"), item.get("text")) in known_claims:
+                report.count("kept", "claims")
+                continue
+            data = {
+                "side": item.get("side"),
+                "kind": item.get("kind"),
+                "text": item.get("text") or "",
+                "claimed_status": item.get("claimed_status") or "",
+                "period_precision": item.get("period_precision") or "year",
+                "made_on_precision": item.get("made_on_precision") or "day",
+                "body": refs.find(file, label, "bodies", item.get("body"), required=False),
+                "source": refs.find(file, label, "sources", item.get("source")),
+                **_dated(file, label, where, item, "period_start", "period_end", "made_on"),
+            }
+            claim_record(
+                commitment=commitment,
+                data=data,
+                expected_version=commitment.version,
+                today=today,
+            )
+            report.count("created", "claims")
+        for position, item in enumerate(asks, start=1):
+            where = f"ask {position}"
+            if (item.get("source"), item.get("text")) in known_asks:
+                report.count("kept", "asks")
+                continue
+            data = {
+                "kind": item.get("kind") or Ask.Kind.REQUEST,
+                "text": item.get("text") or "",
+                "made_on_precision": item.get("made_on_precision") or "day",
+                "body": refs.find(file, label, "bodies", item.get("body")),
+                "source": refs.find(file, label, "sources", item.get("source")),
+                **_dated(file, label, where, item, "made_on"),
+            }
+            ask_record(
+                commitment=commitment, data=data, expected_version=commitment.version, today=today
+            )
+            report.count("created", "asks")
+    except ValidationError as error:
+        raise SeedError(file, label, _validation_reason(error)) from error
+
+
+def _load_deadlines(entry, label, commitment, refs, report, today) -> None:
+    file = "commitments.yaml"
+    items = _sub_entries(file, label, entry, "deadlines", DEADLINE_FIELDS)
+    known = set(commitment.deadlines.values_list("label", flat=True))
+    try:
+        for position, item in enumerate(items, start=1):
+            where = f"deadline {position}"
+            if item.get("label") in known:
+                report.count("kept", "deadlines")
+                continue
+            data = {
+                "kind": item.get("kind") or Deadline.Kind.FINAL,
+                "label": item.get("label") or "",
+                "bound": item.get("bound") or Deadline.Bound.NO_LATER_THAN,
+                "basis": item.get("basis") or Deadline.Basis.TEXT,
+                "precision": item.get("precision") or "day",
+                "offset_days": item.get("offset_days") or 0,
+                "reasoning": item.get("reasoning") or "",
+                "event": refs.find(file, label, "events", item.get("event"), required=False),
+                "predecessor": refs.find(
+                    file, label, "commitments", item.get("predecessor"), required=False
+                ),
+                **_dated(file, label, where, item, "date", "met_on"),
+            }
+            cited = [refs.find(file, label, "sources", key) for key in item.get("sources") or []]
+            commitment.refresh_from_db(fields=["version"])
+            deadline_save(
+                commitment=commitment,
+                data=data,
+                sources=cited,
+                expected_version=commitment.version,
+                today=today,
+            )
+            report.count("created", "deadlines")
     except ValidationError as error:
         raise SeedError(file, label, _validation_reason(error)) from error
 

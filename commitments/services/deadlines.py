@@ -295,16 +295,24 @@ def _validate_event(event: Event) -> None:
     if event.follows_id is None:
         if event.date is None:
             raise ValidationError(
-                {"date": _("An event needs a date, or another event it follows.")},
-                code="date_required",
+                {
+                    "date": ValidationError(
+                        _("An event needs a date, or another event it follows."),
+                        code="date_required",
+                    )
+                }
             )
         return
     current, steps = event.follows, 0
     while current is not None:
         if current.pk == event.pk or steps > MAX_CHAIN:
             raise ValidationError(
-                {"follows": _("An event cannot follow itself, directly or through others.")},
-                code="event_loop",
+                {
+                    "follows": ValidationError(
+                        _("An event cannot follow itself, directly or through others."),
+                        code="event_loop",
+                    )
+                }
             )
         current, steps = current.follows, steps + 1
 

@@ -1,5 +1,7 @@
+
 """The seed loader: every named commitment present, sourced, idempotent, all or nothing."""
 
+import datetime
 import shutil
 from pathlib import Path
 
@@ -7,6 +9,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from commitments.interchange.seeds import load_seeds
 from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange
@@ -63,8 +66,10 @@ def test_seeded_facts_from_the_documents(db):
     assert referral.due_date is None
     assert referral.status == Status.NOT_STARTED
     third_plan = Commitment.objects.get(key="troisieme-plan-action-national")
-    assert third_plan.due_date.isoformat() == "2022-10-18"
+    # Due when the second plan ends: counted from the earliest reading (end of 2021), disputed.
+    assert third_plan.due_date.isoformat() == "2021-12-31"
     assert third_plan.due_date_note
+    assert third_plan.governing_deadline.disputed
     second_plan = Commitment.objects.get(key="deuxieme-plan-action-national")
     claims = " ".join(second_plan.citations.values_list("claim", flat=True))
     assert "2019-2021" in claims and "2019-2023" in claims
@@ -186,3 +191,28 @@ def test_not_yaml_or_not_utf8(db, seed_copy):
     with pytest.raises(CommandError, match="not valid YAML"):
         call_command("load_seeds", dir=str(seed_copy))
     assert _counts() == (0, 0, 0, 0, 0)
+
+
+def test_what_is_late_as_of_1_december_2026(db):
+    """The issue's acceptance: what the source documents say is late, said honestly."""
+    call_command("load_seeds")
+    as_of = datetime.date(2026, 12, 1)
+    overdue = {c.key: c for c in Commitment.objects.overdue(as_of).with_relations()}
+    for key, precision, basis in [
+        ("rapport-france-comite-droits-enfant", "month", "event"),
+        ("rapport-osce-france", "month", "expected"),
+        ("troisieme-plan-action-national", "year", "successor"),
+    ]:
+        deadline = overdue[key].governing_deadline
+        assert (deadline.precision, deadline.basis) == (precision, basis), key
+        with translation.override("en"):
+            assert str(overdue[key].lateness(as_of)) == "more than 4 years late", key
+    assert list(Commitment.objects.diverging().values_list("key", flat=True)) == [
+        "rapport-osce-france"
+    ]
+    referral = Commitment.objects.with_asks().get(key="mecanisme-national-orientation")
+    assert referral.outstanding_since == datetime.date(2022, 7, 1)
+    assert referral.asks_count == 1
+    first_plan = Commitment.objects.get(key="premier-plan-action-national")
+    assert first_plan.status == Status.SUPERSEDED
+    assert first_plan.status_changes.latest().effective_date == datetime.date(2019, 10, 1)

@@ -8,7 +8,8 @@ from commitments.interchange.seeds import SEED_FILES, SeedError, load_seeds
 
 class Command(BaseCommand):
     help = (
-        "Load the seed data (bodies, sources, commitments and their history) from the YAML "
+        "Load the seed data (bodies, sources, events, commitments with their history, "
+        "deadlines, claims and asks) from the YAML "
         f"files in seeds/ ({', '.join(SEED_FILES)}). Idempotent: records that exist are kept "
         "as they are, and a status staff have changed is never overwritten. A malformed "
         "entry stops the load, names the file, the entry and the reason, and writes nothing."
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             report = load_seeds(Path(dir))
         except SeedError as error:
             raise CommandError(f"Seed data not loaded, nothing written: {error}") from error
-        for kind in ("bodies", "sources", "commitments"):
+        for kind in ("bodies", "sources", "events", "commitments", "claims", "asks", "deadlines"):
             self.stdout.write(
                 f"{kind}: {report.created.get(kind, 0)} created, "
                 f"{report.kept.get(kind, 0)} already present (kept as they are)"
