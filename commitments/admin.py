@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_advocacy import AskInline, ClaimInline, DeadlineInline
 from .admin_filters import ArchivedListFilter, OverdueListFilter
 from .admin_forms import CommitmentAdminForm
 from .fields import COMMITMENT_EDITABLE_FIELDS, COMMITMENT_FIELD_SECTIONS
@@ -113,7 +114,7 @@ class CommitmentAdmin(spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"key": ["title"]}
     readonly_fields = ["version", "created_at", "updated_at", "archived_at"]
     actions = ["archive_selected", "restore_selected"]
-    inlines = [CitationInline, StatusChangeInline]
+    inlines = [CitationInline, DeadlineInline, ClaimInline, AskInline, StatusChangeInline]
     fieldsets = [
         (None, {"fields": _section(None)}),
         (_("Who"), {"fields": _section("who")}),

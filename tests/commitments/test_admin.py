@@ -100,6 +100,13 @@ def _change_form(commitment, **overrides):
         "citations-INITIAL_FORMS": "0",
         "status_changes-TOTAL_FORMS": "0",
         "status_changes-INITIAL_FORMS": "0",
+        # The deadlines, claims and asks shown read-only (edited on their own pages).
+        "deadlines-TOTAL_FORMS": "0",
+        "deadlines-INITIAL_FORMS": "0",
+        "claims-TOTAL_FORMS": "0",
+        "claims-INITIAL_FORMS": "0",
+        "asks-TOTAL_FORMS": "0",
+        "asks-INITIAL_FORMS": "0",
     }
     form.update(overrides)
     return form

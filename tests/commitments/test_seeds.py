@@ -1,4 +1,3 @@
-
 """The seed loader: every named commitment present, sourced, idempotent, all or nothing."""
 
 import datetime
