@@ -109,9 +109,7 @@ def test_a_server_that_refuses_or_dies_leaves_everything_for_the_next_run(
     assert len(smtp_server.messages) == 4
 
 
-def test_a_server_that_stalls_on_the_first_recipient_fails_only_that_one(
-    smtp_server, recipients
-):
+def test_a_server_that_stalls_on_the_first_recipient_fails_only_that_one(smtp_server, recipients):
     """The timed-out connection is dropped: the others get a fresh one in the same run.
 
     Reusing it (before the fix) made every later recipient fail until the next day.
@@ -139,9 +137,7 @@ def test_a_server_that_stalls_on_the_first_recipient_fails_only_that_one(
     assert_each_sent_once(smtp_server, recipients)
 
 
-def test_a_digest_sent_again_after_a_run_died_carries_the_same_message_id(
-    smtp_server, recipients
-):
+def test_a_digest_sent_again_after_a_run_died_carries_the_same_message_id(smtp_server, recipients):
     """The one window: the server accepted, the run died before recording the deliveries."""
     first, second, *_ = recipients
     run()
@@ -191,7 +187,9 @@ def test_a_run_started_while_the_job_is_held_does_nothing_and_says_so(smtp_serve
 def test_an_expired_job_lock_is_taken_over(smtp_server, recipients):
     """A run that died holding the job frees it when its lock expires."""
     JobLock.objects.create(
-        name=JOB_NAME, holder=uuid.uuid4(), expires_at=timezone.now() - datetime.timedelta(seconds=1)
+        name=JOB_NAME,
+        holder=uuid.uuid4(),
+        expires_at=timezone.now() - datetime.timedelta(seconds=1),
     )
 
     output = run()
