@@ -11,7 +11,9 @@ over a socket exactly as it would to a mail relay. Behaviours, per mail transact
 
 ``server.behaviour`` is the default; ``server.then(*behaviours)`` queues behaviours for the next
 transactions (``then("stall")``: only the first one stalls). Every transaction is counted in
-``attempts``; only accepted messages land in ``messages``.
+``attempts``; only accepted messages land in ``messages``. ``on_accept(received)`` (a function or a
+coroutine function) runs after a message is recorded and before the client is told: a test
+kills the sending process there, or holds it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import inspect
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -74,6 +78,11 @@ class _Handler:
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.server._lock:
             self.server.messages.append(Received(list(envelope.rcpt_tos), message))
+        if self.server.on_accept:
+            # E.g. kill the client before it hears the answer, or hold it there a while.
+            outcome = self.server.on_accept(Received(list(envelope.rcpt_tos), message))
+            if inspect.isawaitable(outcome):
+                await outcome
         return "250 2.0.0 Accepted"
 
 
@@ -86,6 +95,8 @@ class SMTPServer:
         self.behaviour = "accept"
         self.stall_seconds = stall_seconds
         self.accept_delay = accept_delay
+        # Called once a message is recorded, before the 250 is sent.
+        self.on_accept: Callable[[Received], object] | None = None
         self.messages: list[Received] = []
         self.attempts: list[str] = []
         self._queued: deque[str] = deque()
