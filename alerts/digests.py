@@ -207,13 +207,22 @@ def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -
 
 
 def _reset_connection(backend: BaseEmailBackend) -> None:
-    """Drop a connection that failed (timed out, was cut): the next send opens a new one."""
+    """Drop a connection that failed (timed out, was cut): the next send opens a new one.
+
+    An SMTP connection is closed without the polite QUIT, which would wait on a dead line.
+    """
+    connection = getattr(backend, "connection", None)
+    if connection is None:
+        try:
+            backend.close()
+        except Exception:  # noqa: BLE001 - the connection is broken anyway
+            logger.warning("Could not close the failed mail connection", exc_info=True)
+        return
     try:
-        backend.close()
-    except Exception:  # noqa: BLE001 - the connection is broken anyway
-        logger.warning("Could not close the failed mail connection cleanly", exc_info=True)
-    if getattr(backend, "connection", None) is not None:
-        backend.connection = None
+        connection.close()
+    except OSError:
+        logger.warning("Could not close the failed mail connection", exc_info=True)
+    backend.connection = None
 
 
 def digests_send(
