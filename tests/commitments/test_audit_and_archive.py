@@ -83,6 +83,12 @@ class TestAuditTrail:
                 "citations-INITIAL_FORMS": "0",
                 "status_changes-TOTAL_FORMS": "0",
                 "status_changes-INITIAL_FORMS": "0",
+                "deadlines-TOTAL_FORMS": "0",
+                "deadlines-INITIAL_FORMS": "0",
+                "claims-TOTAL_FORMS": "0",
+                "claims-INITIAL_FORMS": "0",
+                "asks-TOTAL_FORMS": "0",
+                "asks-INITIAL_FORMS": "0",
             }
         )
         data.pop("owner", None)
