@@ -18,13 +18,22 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ("commitment", "kind", "due_date", "lead_days", "raised_as_of", "closed_at")
+    list_display = (
+        "commitment",
+        "deadline",
+        "kind",
+        "due_date",
+        "lead_days",
+        "raised_as_of",
+        "closed_at",
+    )
     list_filter = ("kind", ("closed_at", admin.EmptyFieldListFilter), "raised_as_of")
     search_fields = ("commitment__title", "commitment__key")
     date_hierarchy = "raised_as_of"
-    list_select_related = ("commitment",)
+    list_select_related = ("commitment", "deadline")
     readonly_fields = (
         "commitment",
+        "deadline",
         "kind",
         "due_date",
         "lead_days",

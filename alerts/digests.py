@@ -31,8 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from commitments import deadlines
-
+from .deadline_facts import deadline_facts
 from .links import absolute_url
 from .models import Delivery
 from .raising.runner import SOURCES
@@ -60,16 +59,11 @@ class DigestResult:
     dry_run: bool = False
 
 
-def days_left_and_overdue(
-    due_date: datetime.date | None, as_of: datetime.date
-) -> tuple[int | None, int | None]:
-    """``(days left, days overdue)`` for the digest, by the commitments' deadline rules:
-    one of them, or neither without a date (due today is 0 days left)."""
-    return deadlines.days_left(due_date, as_of), deadlines.days_overdue(due_date, as_of)
-
-
 def _digest_sections(deliveries: Sequence[Delivery], as_of: datetime.date) -> list[dict]:
-    """Alerts grouped per kind, in the order of the alert sources (lapsed, approaching, …)."""
+    """Alerts grouped per kind, in the order of the alert sources (lapsed, approaching, …).
+
+    A deadline alert carries its deadline's facts as of the digest's day (what is due, the
+    date as known, how late or how near, the caveat): see ``alerts.deadline_facts``."""
     sections = []
     for source in SOURCES:
         for kind in source.kinds:
@@ -78,14 +72,12 @@ def _digest_sections(deliveries: Sequence[Delivery], as_of: datetime.date) -> li
                 alert = delivery.alert
                 if alert.kind != kind:
                     continue
-                days_left, days_overdue = days_left_and_overdue(alert.due_date, as_of)
                 items.append(
                     {
                         "alert": alert,
                         "commitment": alert.commitment,
                         "url": absolute_url(alert.commitment.get_absolute_url()),
-                        "days_overdue": days_overdue,
-                        "days_left": days_left,
+                        "deadline": deadline_facts(alert, as_of),
                         "status_change": alert.status_change,
                     }
                 )

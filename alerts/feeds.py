@@ -1,9 +1,11 @@
 """The per-user iCalendar feed of deadlines, authenticated by the secret token in its URL.
 
-It lists the open commitments with a due date that the token's owner follows (owns without
-having opted out, or watches): one all-day event per commitment on its due date. Lapsed ones
-stay on their date, marked overdue, until the commitment is met or abandoned. The event UID is
-stable per commitment, so moving a due date moves the event instead of duplicating it.
+It lists every open deadline of the commitments the token's owner follows (owns without having
+opted out, or watches): one all-day event per deadline, on the last day of its window (the day
+after which it is certainly lapsed), its summary naming the commitment and what is due, and
+saying when the date is approximate. Lapsed ones stay on their date, marked overdue, until
+the deadline is met or the commitment final. The event UID is stable per deadline, so moving a
+deadline (or the event it follows) moves the calendar event instead of duplicating it.
 """
 
 import datetime
@@ -18,32 +20,49 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from commitments.deadlines import DatePrecision
+from commitments.models import Deadline
+
 from .links import absolute_url
 from .models import CalendarToken
 from .watching import followed_commitments
 
 
-def _event(commitment, *, as_of: datetime.date, domain: str) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", f"commitment-{commitment.pk}@{domain}")
-    event.add("dtstamp", commitment.updated_at)
-    event.add("last-modified", commitment.updated_at)
-    event.add("sequence", commitment.version)
-    event.add("dtstart", commitment.due_date)
-    event.add("dtend", commitment.due_date + datetime.timedelta(days=1))
-    event.add("transp", "TRANSPARENT")
-    if commitment.is_overdue(as_of):
-        summary = _("Overdue: %(title)s") % {"title": commitment.title}
+def _summary(deadline: Deadline, *, as_of: datetime.date) -> str:
+    names = {"title": deadline.commitment.title, "label": deadline.label}
+    if deadline.lateness(as_of) is not None:
+        summary = _("Overdue: %(title)s — %(label)s") % names
     else:
-        summary = _("Due: %(title)s") % {"title": commitment.title}
-    event.add("summary", summary)
+        summary = _("Due: %(title)s — %(label)s") % names
+    if deadline.precision != DatePrecision.DAY:
+        summary += " " + _("(approximate date: %(date)s)") % {"date": deadline.date_display}
+    return summary
+
+
+def _event(deadline: Deadline, *, as_of: datetime.date, domain: str) -> icalendar.Event:
+    commitment = deadline.commitment
+    event = icalendar.Event()
+    event.add("uid", f"deadline-{deadline.pk}@{domain}")
+    event.add("dtstamp", deadline.updated_at)
+    event.add("last-modified", deadline.updated_at)
+    event.add("sequence", commitment.version)
+    event.add("dtstart", deadline.window_end)
+    event.add("dtend", deadline.window_end + datetime.timedelta(days=1))
+    event.add("transp", "TRANSPARENT")
+    event.add("summary", _summary(deadline, as_of=as_of))
     url = absolute_url(commitment.get_absolute_url())
     lines = [
+        _("What is due: %(label)s") % {"label": deadline.label},
+        _("Deadline: %(date)s") % {"date": deadline.date_display},
+    ]
+    if deadline.caveat:
+        lines.append(_("Note: %(caveat)s") % {"caveat": deadline.caveat})
+    lines += [
         _("Responsible body: %(body)s") % {"body": commitment.responsible_body},
         _("Status: %(status)s") % {"status": commitment.get_status_display()},
     ]
-    if commitment.due_date_note:
-        lines.append(commitment.due_date_note)
+    if deadline.reasoning:
+        lines.append(deadline.reasoning)
     lines.append(url)
     event.add("description", "\n".join(lines))
     event.add("url", url)
@@ -53,12 +72,11 @@ def _event(commitment, *, as_of: datetime.date, domain: str) -> icalendar.Event:
 
 def build_calendar(*, user, as_of: datetime.date) -> icalendar.Calendar:
     """The calendar for ``user``, in the user's language; two queries whatever its size."""
-    commitments = (
-        followed_commitments(user=user)
-        .open()
-        .filter(due_date__isnull=False)
-        .select_related("responsible_body")
-        .order_by("due_date", "pk")
+    deadlines = (
+        Deadline.objects.open()
+        .filter(window_end__isnull=False, commitment__in=followed_commitments(user=user))
+        .select_related("commitment__responsible_body")
+        .order_by("window_end", "pk")
     )
     domain = urlsplit(settings.SITE_URL).hostname or "vigie"
     with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
@@ -70,8 +88,8 @@ def build_calendar(*, user, as_of: datetime.date) -> icalendar.Calendar:
         calendar.add("x-wr-calname", _("Vigie deadlines (%(user)s)") % {"user": user})
         calendar.add("x-wr-timezone", settings.TIME_ZONE)
         calendar.add("x-published-ttl", "PT6H")
-        for commitment in commitments:
-            calendar.add_component(_event(commitment, as_of=as_of, domain=domain))
+        for deadline in deadlines:
+            calendar.add_component(_event(deadline, as_of=as_of, domain=domain))
     return calendar
 
 

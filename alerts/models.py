@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Commitment, StatusChange
+from commitments.models import Commitment, Deadline, StatusChange
 
 
 class AlertKind(models.TextChoices):
@@ -28,13 +28,16 @@ class AlertKind(models.TextChoices):
 
     @classmethod
     def deadline_values(cls) -> tuple[str, ...]:
-        """Kinds about a due date: closed when the commitment is final or its due date moves."""
+        """Kinds about one deadline: closed when it is met, moved or deleted, or when its
+        commitment is final."""
         return (cls.LAPSED.value, cls.DUE_SOON.value)
 
 
 class CloseReason(models.TextChoices):
     FINAL_STATUS = "final_status", _("The commitment reached a final status")
     DUE_DATE_MOVED = "due_date_moved", _("The due date changed")
+    DEADLINE_MET = "deadline_met", _("The deadline was met")
+    DEADLINE_DELETED = "deadline_deleted", _("The deadline was deleted")
 
 
 class AlertQuerySet(models.QuerySet):
@@ -49,9 +52,10 @@ class AlertQuerySet(models.QuerySet):
 class Alert(models.Model):
     """One fact about a commitment worth telling its owner and watchers, raised once.
 
-    A deadline alert is identified by (commitment, kind, due date, lead days): when the due
-    date moves, the new date raises its own alerts and the old ones are closed. A status-change
-    alert is identified by the status change it reports.
+    A deadline alert is about one of the commitment's deadlines and is identified by (deadline,
+    kind, last day of its window, lead days): when the deadline moves, the new window raises its
+    own alerts and the old ones are closed. A status-change alert is identified by the status
+    change it reports.
     """
 
     Kind = AlertKind
@@ -70,13 +74,26 @@ class Alert(models.Model):
         choices=AlertKind.choices,
         help_text=_("What happened, e.g. “Deadline lapsed”."),
     )
+    deadline = models.ForeignKey(
+        Deadline,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("deadline"),
+        help_text=_(
+            "For a deadline alert: the deadline it is about, e.g. the report due before the "
+            "Committee's session (empty once the deadline is deleted: the alert is then closed)."
+        ),
+    )
     due_date = models.DateField(
         _("due date"),
         null=True,
         blank=True,
         help_text=_(
-            "The due date the alert concerns, e.g. 2022-10-18 (for a status change, the due "
-            "date at the time; empty when the commitment had none)."
+            "The due date the alert concerns, e.g. 2022-10-18: for a deadline, the last day of "
+            "its window when raised (2022-09-30 for “September 2022”); for a status change, the "
+            "commitment's due date at the time, empty when it had none."
         ),
     )
     lead_days = models.PositiveSmallIntegerField(
@@ -132,9 +149,9 @@ class Alert(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["commitment", "kind", "due_date", "lead_days"],
+                fields=["deadline", "kind", "due_date", "lead_days"],
                 condition=Q(kind__in=AlertKind.deadline_values()),
-                name="alert_once_per_deadline",
+                name="alert_once_per_deadline_window",
             ),
             models.UniqueConstraint(
                 fields=["status_change"],
@@ -155,7 +172,12 @@ class Alert(models.Model):
                         due_date__isnull=False,
                         status_change__isnull=True,
                     )
-                    | Q(kind=AlertKind.STATUS_CHANGED, lead_days=0, status_change__isnull=False)
+                    | Q(
+                        kind=AlertKind.STATUS_CHANGED,
+                        lead_days=0,
+                        status_change__isnull=False,
+                        deadline__isnull=True,
+                    )
                 ),
                 name="alert_kind_fields_consistent",
             ),
@@ -170,10 +192,11 @@ class Alert(models.Model):
         indexes = [models.Index(fields=["closed_at", "kind"], name="alert_open_kind")]
 
     def __str__(self) -> str:
+        about = f"{self.commitment} — {self.get_kind_display()}"
         if self.kind == AlertKind.DUE_SOON:
             ahead = _("%(days)d days ahead") % {"days": self.lead_days}
-            return f"{self.commitment} — {self.get_kind_display()} ({ahead})"
-        return f"{self.commitment} — {self.get_kind_display()}"
+            return f"{about} ({ahead})"
+        return about
 
     def get_absolute_url(self) -> str:
         return self.commitment.get_absolute_url()
@@ -203,9 +226,13 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(claim__isnull=False, claimed_at__lt=before)
 
     def with_relations(self):
-        """Load the alert, its commitment and status change (with author) in the same query."""
+        """Load the alert, its commitment, deadline and status change (with author) in the same
+        query (the deadline with its own commitment, which its lateness reads)."""
         return self.select_related(
-            "alert__commitment", "alert__status_change__author", "alert__commitment__owner"
+            "alert__commitment",
+            "alert__commitment__owner",
+            "alert__deadline__commitment",
+            "alert__status_change__author",
         )
 
 

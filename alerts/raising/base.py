@@ -69,6 +69,7 @@ NO_LEAD = Value(0)
 #: The columns :func:`alert_rows` yields, in order, for ``insert_from_select``.
 ALERT_COLUMNS = (
     "commitment",
+    "deadline",
     "kind",
     "due_date",
     "lead_days",
@@ -87,6 +88,7 @@ def alert_rows(
     kind: str,
     commitment: Expression | F,
     due_date: Expression | F,
+    deadline: Expression | F = NULL_ID,
     lead_days: Expression | Value = NO_LEAD,
     status_change: Expression | F = NULL_ID,
 ) -> QuerySet:
@@ -95,6 +97,7 @@ def alert_rows(
         queryset.order_by()
         .annotate(
             _commitment=commitment,
+            _deadline=deadline,
             _kind=Value(kind),
             _due_date=due_date,
             _lead_days=lead_days,
@@ -106,6 +109,7 @@ def alert_rows(
         )
         .values_list(
             "_commitment",
+            "_deadline",
             "_kind",
             "_due_date",
             "_lead_days",

@@ -21,12 +21,12 @@ from ..delivery import deliveries_create
 from ..models import Alert
 from ..sql import insert_from_select
 from .base import ALERT_COLUMNS, AlertSource, Run
-from .commitment_deadlines import CommitmentDeadlines
+from .deadlines import Deadlines
 from .status_changes import StatusChanges
 
 #: Every kind of alert the job raises, in the digest's order. A new kind: one module in this
 #: package, its entry here, and its block in ``alerts/emails/digest.{txt,html}``.
-SOURCES: tuple[AlertSource, ...] = (CommitmentDeadlines(), StatusChanges())
+SOURCES: tuple[AlertSource, ...] = (Deadlines(), StatusChanges())
 
 
 @dataclass

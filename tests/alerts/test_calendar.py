@@ -9,9 +9,10 @@ from accounts import roles
 from alerts.calendar_tokens import calendar_token_get_or_create
 from alerts.models import CalendarToken
 from alerts.watching import watch_start, watch_stop
-from commitments.models import Commitment
+from commitments.models import Commitment, Deadline
 
 from ..factories import UserFactory, make_commitment
+from .builders import enrich
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,10 @@ def events_of(response) -> dict[str, icalendar.Event]:
     return {str(event["summary"]): event for event in calendar.walk("VEVENT")}
 
 
+def final_of(commitment) -> Deadline:
+    return Deadline.objects.get(commitment=commitment, kind=Deadline.Kind.FINAL)
+
+
 def test_feed_lists_followed_open_deadlines_and_parses_back(client, alice):
     future = datetime.date.today() + datetime.timedelta(days=40)
     past = datetime.date.today() - datetime.timedelta(days=3)
@@ -53,11 +58,12 @@ def test_feed_lists_followed_open_deadlines_and_parses_back(client, alice):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     events = events_of(response)
-    assert set(events) == {"Due: Plan national", "Overdue: Rapport CRC"}
-    event = events["Due: Plan national"]
+    label = final_of(owned).label  # one event per open deadline: "Due: <commitment> — <label>"
+    assert set(events) == {f"Due: Plan national — {label}", f"Overdue: Rapport CRC — {label}"}
+    event = events[f"Due: Plan national — {label}"]
     assert event.decoded("dtstart") == future
     assert event.decoded("dtend") == future + datetime.timedelta(days=1)
-    assert str(event["uid"]) == f"commitment-{owned.pk}@vigie.example.org"
+    assert str(event["uid"]) == f"deadline-{final_of(owned).pk}@vigie.example.org"
     assert str(event["url"]) == f"https://vigie.example.org/commitments/{owned.pk}/"
     assert f"https://vigie.example.org/commitments/{owned.pk}/" in str(event["description"])
     calendar = icalendar.Calendar.from_ical(response.content)
@@ -67,7 +73,8 @@ def test_feed_lists_followed_open_deadlines_and_parses_back(client, alice):
 def test_event_uid_is_stable_when_the_due_date_moves(client, alice):
     commitment = make_commitment(title="Plan", due_date=datetime.date(2030, 1, 1), owner=alice)
     token = calendar_token_get_or_create(user=alice)
-    before = events_of(client.get(feed_url(token)))["Due: Plan"]
+    summary = f"Due: Plan — {final_of(commitment).label}"
+    before = events_of(client.get(feed_url(token)))[summary]
     from commitments.models import StatusChange
     from commitments.services.lifecycle import commitment_save
 
@@ -78,7 +85,7 @@ def test_event_uid_is_stable_when_the_due_date_moves(client, alice):
         author=None,
         origin=StatusChange.Origin.WEB,
     )
-    after = events_of(client.get(feed_url(token)))["Due: Plan"]
+    after = events_of(client.get(feed_url(token)))[summary]
 
     assert str(before["uid"]) == str(after["uid"])
     assert after.decoded("dtstart") == datetime.date(2030, 3, 1)
@@ -87,19 +94,22 @@ def test_event_uid_is_stable_when_the_due_date_moves(client, alice):
 
 def test_feed_is_in_the_users_language(client):
     french = UserFactory(username="francois", language="fr")
-    make_commitment(title="Plan", due_date=datetime.date(2030, 1, 1), owner=french)
+    commitment = make_commitment(title="Plan", due_date=datetime.date(2030, 1, 1), owner=french)
     token = calendar_token_get_or_create(user=french)
-    assert set(events_of(client.get(feed_url(token)))) == {"Échéance : Plan"}
+    label = final_of(commitment).label
+    assert set(events_of(client.get(feed_url(token)))) == {f"Échéance : Plan — {label}"}
 
 
 @pytest.mark.parametrize("count", [5, 200])
 def test_feed_query_count_is_constant(client, alice, count, django_assert_num_queries):
+    steps = 0
     for index in range(count):
-        make_commitment(due_date=datetime.date(2030, 1, 1 + index % 28), owner=alice)
+        commitment = make_commitment(due_date=datetime.date(2030, 1, 1 + index % 28), owner=alice)
+        steps += enrich(commitment, index, step_date=datetime.date(2029, 6, 1))
     token = calendar_token_get_or_create(user=alice)
-    with django_assert_num_queries(2):  # token with user, commitments with bodies
+    with django_assert_num_queries(2):  # token with user, deadlines with commitments and bodies
         response = client.get(feed_url(token))
-    assert len(events_of(response)) == count
+    assert len(events_of(response)) == count + steps
 
 
 def test_unknown_token_is_404(client):

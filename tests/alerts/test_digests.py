@@ -8,14 +8,15 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import roles
 from alerts.delivery import deliveries_acknowledge
-from alerts.digests import days_left_and_overdue, digests_send
+from alerts.digests import digests_send
 from alerts.models import Alert, Delivery
 from alerts.raising.runner import alerts_raise
 from alerts.watching import watch_start
+from commitments import deadlines
 from commitments.models import Commitment
 from commitments.services.status import status_change_record
 
@@ -115,11 +116,17 @@ def test_digest_is_in_the_recipients_language(alice, bob, mailoutbox):
     assert to_alice.subject == "[Vigie] 1 nouvelle alerte"
     assert "Bonjour Alice," in to_alice.body
     assert "Échéances dépassées" in to_alice.body
-    assert "Échéance le 15 juin 2024 : 3 jours de retard." in to_alice.body
+    # Lateness is the domain's own words (project catalogue), in the recipient's language.
+    with translation.override("fr"):
+        late_fr = str(deadlines.lateness(DUE, deadlines.DAY, datetime.date(2024, 6, 18)))
+    with translation.override("en"):
+        late_en = str(deadlines.lateness(DUE, deadlines.DAY, datetime.date(2024, 6, 18)))
+    assert f"Échéance : 15 juin 2024 — {late_fr}" in to_alice.body
     assert to_alice.extra_headers["Content-Language"] == "fr"
     assert to_bob.subject == "[Vigie] 1 new alert"
     assert "Hello Bob," in to_bob.body
-    assert "Due on June 15, 2024: 3 days overdue." in to_bob.body
+    assert f"Deadline: June 15, 2024 — {late_en}" in to_bob.body
+    assert late_en == "3 days late"
     assert to_bob.extra_headers["Content-Language"] == "en"
 
 
@@ -262,16 +269,3 @@ def test_command_has_help():
     from alerts.management.commands.check_deadlines import Command
 
     assert "another is under way does nothing" in Command.help
-
-
-@pytest.mark.parametrize(
-    ("due_date", "expected"),
-    [
-        (datetime.date(2024, 6, 16), (0, None)),  # due today: 0 days left, not overdue
-        (datetime.date(2024, 6, 17), (1, None)),
-        (datetime.date(2024, 6, 15), (None, 1)),  # due yesterday: 1 day overdue
-        (None, (None, None)),
-    ],
-)
-def test_days_left_and_overdue_boundaries(due_date, expected):
-    assert days_left_and_overdue(due_date, datetime.date(2024, 6, 16)) == expected

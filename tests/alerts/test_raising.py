@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alerts.digests import digests_send
 from alerts.models import Alert, Delivery, Watch
-from alerts.raising.commitment_deadlines import CommitmentDeadlines
+from alerts.raising.deadlines import Deadlines
 from alerts.raising.runner import SOURCES, alerts_raise
 from alerts.raising.status_changes import STATUS_CHANGE_LOOKBACK_DAYS, StatusChanges
 from alerts.watching import watch_start
@@ -18,6 +18,7 @@ from commitments.services.lifecycle import commitment_save
 from commitments.services.status import status_change_record
 
 from ..factories import UserFactory, make_commitment
+from .builders import enrich
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +190,7 @@ def test_moved_due_date_closes_old_alerts_and_raises_its_own(owner, lead_days):
     assert alerts_of(commitment, kind="lapsed") == [("lapsed", DUE, 0), ("lapsed", new_due, 0)]
 
 
-def test_removed_due_date_closes_its_alerts(owner, lead_days):
+def test_removed_due_date_closes_its_alerts_as_its_deadline_is_deleted(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
     raise_as_of(day(2))
     commitment_save(
@@ -203,7 +204,8 @@ def test_removed_due_date_closes_its_alerts(owner, lead_days):
     raise_as_of(day(3))
 
     alert = Alert.objects.get(commitment=commitment)
-    assert alert.closed_reason == Alert.CloseReason.DUE_DATE_MOVED
+    assert alert.deadline is None
+    assert alert.closed_reason == Alert.CloseReason.DEADLINE_DELETED
 
 
 def test_final_status_closes_open_alerts(owner, lead_days, editor):
@@ -314,41 +316,47 @@ def test_status_change_without_author_reaches_the_owner(owner, lead_days):
 # --- set-based: the query count does not grow with the data -------------------------------------
 
 
-def _populate(count: int, owner, watcher) -> None:
+def _populate(count: int, owner, watcher) -> int:
+    """``count`` lapsed commitments, half of them watched, with steps, claims and asks;
+    returns how many lapsed deadlines (each raises one alert)."""
+    lapsed = count
     for index in range(count):
         commitment = make_commitment(due_date=day(-(index % 40) - 1), owner=owner)
         if index % 2:
             Watch.objects.create(user=watcher, commitment=commitment)
+        lapsed += enrich(commitment, index, step_date=datetime.date(2024, 4, 1))
+    return lapsed
 
 
 @pytest.mark.parametrize("count", [5, 200])
 def test_raising_query_count_is_constant(count, owner, lead_days, django_assert_num_queries):
     watcher = UserFactory(username="watcher")
-    _populate(count, owner, watcher)
+    lapsed = _populate(count, owner, watcher)
 
-    # close (2) + lapsed, due soon, status changes (3) + deliveries (2) + count (1),
+    # close (4) + lapsed, due soon, status changes (3) + deliveries (2) + count (1),
     # inside one transaction (SAVEPOINT and RELEASE under the test's transaction).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         result = alerts_raise(as_of=DUE)
 
-    assert result.count(Alert.Kind.LAPSED) == count
-    assert Delivery.objects.count() == count + count // 2
+    assert result.count(Alert.Kind.LAPSED) == lapsed
+    watched = Alert.objects.filter(commitment__watches__user=watcher).count()
+    assert Delivery.objects.count() == lapsed + watched
 
 
 @pytest.mark.parametrize("count", [5, 200])
 def test_whole_run_query_count_is_constant(count, owner, lead_days, mailoutbox):
     watcher = UserFactory(username="watcher")
-    _populate(count, owner, watcher)
+    lapsed = _populate(count, owner, watcher)
 
     with CaptureQueriesContext(connection) as queries:
         alerts_raise(as_of=DUE)
         digests = digests_send(as_of=DUE)
 
     assert digests.sent == 2
-    assert digests.alerts == count + count // 2
-    # Raising (10) + recipients (1) + per recipient: the claim (savepoint, expired claims,
+    assert digests.alerts == Delivery.objects.count() > lapsed
+    # Raising (12) + recipients (1) + per recipient: the claim (savepoint, expired claims,
     # claim update, release), reading the claimed deliveries, recording them e-mailed.
-    assert len(queries) == 10 + 1 + 2 * 6, [query["sql"] for query in queries.captured_queries]
+    assert len(queries) == 12 + 1 + 2 * 6, [query["sql"] for query in queries.captured_queries]
 
 
 # --- the list of sources ------------------------------------------------------------------------
@@ -379,7 +387,7 @@ def test_only_the_sources_given_are_run(owner, lead_days, editor):
 def test_a_source_may_carry_its_own_lead_times(owner, lead_days):
     commitment = make_commitment(due_date=DUE, owner=owner)
 
-    result = alerts_raise(as_of=day(-3), sources=(CommitmentDeadlines(lead_days=(3,)),))
+    result = alerts_raise(as_of=day(-3), sources=(Deadlines(lead_days=(3,)),))
 
     assert result.raised == {Alert.Kind.LAPSED: {}, Alert.Kind.DUE_SOON: {3: 1}}
     assert result.summary == "0 lapsed, 1 due soon (1 at 3 days)"

@@ -16,6 +16,7 @@ from alerts.raising.runner import alerts_raise
 from alerts.watching import is_watching, watch_start
 
 from ..factories import UserFactory, make_commitment
+from .builders import enrich
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +44,14 @@ def alice_client(client, alice):
     return client
 
 
-def make_alerts(owner, *, lapsed: int = 0, due_soon: int = 0) -> None:
+def make_alerts(owner, *, lapsed: int = 0, due_soon: int = 0, advocacy: bool = False) -> None:
+    """``advocacy``: also steps (month precision, June 2024: due soon), claims and asks."""
     for index in range(lapsed):
-        make_commitment(
+        commitment = make_commitment(
             title=f"Lapsed {index}", due_date=DUE - datetime.timedelta(index), owner=owner
         )
+        if advocacy:
+            enrich(commitment, index, step_date=datetime.date(2024, 6, 1))
     for index in range(due_soon):
         make_commitment(title=f"Soon {index}", due_date=datetime.date(2024, 6, 25), owner=owner)
     raise_alerts()
@@ -138,12 +142,14 @@ def test_inbox_counts_per_kind(alice_client, alice):
 
 @pytest.mark.parametrize("count", [5, 200])
 def test_inbox_query_count_is_constant(alice_client, alice, count, django_assert_num_queries):
-    make_alerts(alice, lapsed=count)
-    # session, user, deliveries count (paginator), page of deliveries, counts per kind,
-    # unacknowledged count for the header.
+    make_alerts(alice, lapsed=count, advocacy=True)
+    # session, user, deliveries count (paginator), page of deliveries (with their deadlines),
+    # counts per kind, unacknowledged count for the header.
     with django_assert_num_queries(6):
         response = alice_client.get(INBOX)
-    assert len(response.context["deliveries"]) == min(count, 50)
+    total = Delivery.objects.filter(user=alice).count()
+    assert total > count
+    assert len(response.context["deliveries"]) == min(total, 50)
 
 
 # --- acknowledging ----------------------------------------------------------------------------
@@ -261,7 +267,7 @@ def test_nav_link_shows_the_count(alice):
 
 @pytest.mark.parametrize("count", [5, 200])
 def test_dashboard_panel_query_count_is_constant(alice, count, django_assert_num_queries):
-    make_alerts(alice, lapsed=count)
+    make_alerts(alice, lapsed=count, advocacy=True)
     with django_assert_num_queries(1):
         html = _render('{% include "alerts/_dashboard_panel.html" %}', alice)
     assert html.count("<li>") == min(count, 10)
