@@ -410,3 +410,22 @@ def test_check_deadlines_raises_the_three_lapsed_deadlines_of_the_documents(owne
     assert "3 lapsed" in out.getvalue()
     assert len(mailoutbox) == 1
     assert "Échéance : septembre 2022 — " in mailoutbox[0].body
+
+
+def test_seeded_documents_raise_a_lapsed_alert_for_each_late_deadline(db):
+    """The issue's acceptance, on the seed data as `make run` loads it."""
+    call_command("load_seeds")
+    call_command("check_deadlines", "--as-of", "2026-12-01", stdout=StringIO())
+    lapsed = set(
+        Alert.objects.filter(kind=Alert.Kind.LAPSED).values_list("commitment__key", flat=True)
+    )
+    assert {
+        "rapport-france-comite-droits-enfant",
+        "rapport-osce-france",
+        "troisieme-plan-action-national",
+    } <= lapsed
+    # Nothing lapses for what has no deadline: the referral mechanism ages by its asks instead.
+    assert "mecanisme-national-orientation" not in lapsed
+    raised = Alert.objects.count()
+    call_command("check_deadlines", "--as-of", "2026-12-01", stdout=StringIO())
+    assert Alert.objects.count() == raised

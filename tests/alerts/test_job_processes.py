@@ -33,15 +33,25 @@ RECIPIENTS = 6
 SETUP = """
 import datetime
 from django.contrib.auth import get_user_model
-from commitments.models import Body, Commitment
+from commitments.models import Body
+from commitments.services.lifecycle import commitment_save
+from commitments.services.status import StatusChangeInput
 body = Body.objects.create(key="ministere", name="Ministère", kind="ministry", level="national")
 for number in range({recipients}):
     user = get_user_model().objects.create_user(f"staff{{number}}", f"staff{{number}}@example.org")
     for index in range(2):
-        Commitment.objects.create(
-            key=f"c-{{number}}-{{index}}", title=f"Engagement {{number}}-{{index}}",
-            category="action_plan", responsible_body=body, status="not_started",
-            due_date=datetime.date(2024, 6, 15), owner=user,
+        # Through the save service, so that the due date is a deadline row the alerts read.
+        commitment_save(
+            commitment=None,
+            data=dict(
+                key=f"c-{{number}}-{{index}}", title=f"Engagement {{number}}-{{index}}",
+                category="action_plan", responsible_body=body, owner=user,
+                due_date=datetime.date(2024, 6, 15),
+            ),
+            expected_version=None,
+            status_change=StatusChangeInput("not_started", datetime.date(2024, 1, 1)),
+            author=None,
+            origin="seed",
         )
 """
 
