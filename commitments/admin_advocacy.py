@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_forms import STALE_MESSAGE
+from .fields import ASK_FIELDS, CLAIM_FIELDS, DEADLINE_FIELDS, EVENT_FIELDS
 from .models import Ask, Claim, Deadline, Event
 from .services.deadlines import deadline_save, event_save
 from .services.evidence import ask_record, claim_record
@@ -92,22 +93,7 @@ class ServiceForm(forms.ModelForm):
 class DeadlineForm(ServiceForm):
     class Meta:
         model = Deadline
-        fields = [
-            "commitment",
-            "kind",
-            "label",
-            "bound",
-            "basis",
-            "date",
-            "precision",
-            "event",
-            "offset_days",
-            "predecessor",
-            "counted_reading",
-            "reasoning",
-            "sources",
-            "met_on",
-        ]
+        fields = ["commitment", *DEADLINE_FIELDS, "counted_reading"]
 
     def versioned(self):
         return self.instance.commitment if self.instance.commitment_id else None
@@ -127,20 +113,7 @@ class DeadlineForm(ServiceForm):
 class ClaimForm(ServiceForm):
     class Meta:
         model = Claim
-        fields = [
-            "commitment",
-            "side",
-            "body",
-            "kind",
-            "text",
-            "claimed_status",
-            "period_start",
-            "period_end",
-            "period_precision",
-            "made_on",
-            "made_on_precision",
-            "source",
-        ]
+        fields = ["commitment", *CLAIM_FIELDS]
 
     def versioned(self):
         return self.instance.commitment if self.instance.commitment_id else None
@@ -158,7 +131,7 @@ class ClaimForm(ServiceForm):
 class AskForm(ServiceForm):
     class Meta:
         model = Ask
-        fields = ["commitment", "body", "kind", "text", "made_on", "made_on_precision", "source"]
+        fields = ["commitment", *ASK_FIELDS]
 
     def versioned(self):
         return self.instance.commitment if self.instance.commitment_id else None
@@ -176,18 +149,7 @@ class AskForm(ServiceForm):
 class EventForm(ServiceForm):
     class Meta:
         model = Event
-        fields = [
-            "key",
-            "name",
-            "kind",
-            "body",
-            "date",
-            "date_precision",
-            "follows",
-            "offset_days",
-            "note",
-            "sources",
-        ]
+        fields = list(EVENT_FIELDS)
 
     def versioned(self):
         return self.instance if self.instance.pk else None
