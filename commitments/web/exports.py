@@ -29,7 +29,13 @@ def headers() -> list[str]:
         _("Monitoring body"),
         _("Due date"),
         _("Days overdue"),
-        # The governing deadline as advocacy knows it, and what to know before quoting it.
+        _("Last status change"),
+        _("Last change note"),
+        _("Last change sources"),
+        _("Tracker page"),
+        # Added after the existing columns, so that spreadsheets built on them keep working:
+        # the governing deadline as advocacy knows it, what to know before quoting it, the
+        # state's claim, the asks and the news.
         _("Due date (as known)"),
         _("Precision"),
         _("Bound"),
@@ -42,10 +48,6 @@ def headers() -> list[str]:
         _("Asks"),
         _("Last news"),
         _("To check"),
-        _("Last status change"),
-        _("Last change note"),
-        _("Last change sources"),
-        _("Tracker page"),
     ]
 
 
@@ -72,6 +74,10 @@ def rows(commitments: Iterable, *, base_url: str, as_of: datetime.date) -> Itera
             str(commitment.monitoring_body) if commitment.monitoring_body else "",
             commitment.due_date,
             getattr(commitment, "days_overdue", None),
+            change.effective_date if change else None,
+            change.note if change else "",
+            "; ".join(str(source) for source in change.sources.all()) if change else "",
+            urljoin(base_url, commitment.get_absolute_url()),
             deadline.date_display if deadline else "",
             deadline.get_precision_display() if deadline else "",
             deadline.get_bound_display() if deadline else "",
@@ -84,10 +90,6 @@ def rows(commitments: Iterable, *, base_url: str, as_of: datetime.date) -> Itera
             getattr(commitment, "asks_count", 0),
             last_news,
             _yes_no(commitment.is_to_check(as_of)),
-            change.effective_date if change else None,
-            change.note if change else "",
-            "; ".join(str(source) for source in change.sources.all()) if change else "",
-            urljoin(base_url, commitment.get_absolute_url()),
         ]
 
 
@@ -126,8 +128,8 @@ def to_xlsx(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, datetime.date):
                 cell.number_format = "yyyy-mm-dd"
-    widths = [60, 16, 24, 36, 36, 12, 10, 18, 10, 16, 24, 40, 28, 16, 10, 14, 8, 14, 10, 14, 60]
-    widths += [50, 40]
+    widths = [60, 16, 24, 36, 36, 12, 10, 14, 60, 50, 40]
+    widths += [18, 10, 16, 24, 40, 28, 16, 10, 14, 8, 14, 10]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

@@ -182,7 +182,7 @@ def test_state_claim_beside_the_coalitions_assessment_flagged_divergent(viewer_c
     assert "octobre 2022" in html
     no_claim = page(viewer_client, world["crc"])
     assert "Aucun statut affirmé par l’État." in no_claim
-    assert 'badge-diverging' not in no_claim
+    assert "badge-diverging" not in no_claim
 
 
 def test_asks_say_how_long_they_have_waited(viewer_client, world):
@@ -283,7 +283,7 @@ def test_first_visit_counts_the_last_week(viewer_client, viewer, today):
     counts, html = chase(viewer_client)
     assert counts["since"] == AS_OF - datetime.timedelta(days=7)
     assert counts["lapsed"] == 1 and counts["overdue"] == 2
-    assert '2</span> engagements en retard au total' in html
+    assert "2</span> engagements en retard au total" in html
 
 
 def test_coming_due_counts_every_kind_of_deadline(viewer_client, today):
@@ -368,7 +368,9 @@ def test_csv_export_carries_precision_basis_caveat_and_claims(viewer_client, wor
 
 
 def test_csv_export_of_asks(viewer_client, world):
-    response = viewer_client.get(reverse("commitments:export", args=["csv"]), {"search": "orientation"})
+    response = viewer_client.get(
+        reverse("commitments:export", args=["csv"]), {"search": "orientation"}
+    )
     (row,) = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
     assert row["En attente depuis"] == "2022-07-01"
     assert row["Demandes"] == "3"
