@@ -90,7 +90,7 @@ class Lateness:
         return self.precision == DAY
 
     def __str__(self) -> str:
-        """"12 days late", "more than 4 months late", "more than 4 years late"."""
+        """ "12 days late", "more than 4 months late", "more than 4 years late"."""
         if self.is_exact:
             return ngettext("%(count)d day late", "%(count)d days late", self.days) % {
                 "count": self.days
@@ -123,6 +123,33 @@ def lateness(
         since=since,
         precision=precision,
     )
+
+
+def waited(day: datetime.date | None, precision: str, as_of: datetime.date) -> str:
+    """How long something dated ``day`` (as precisely as ``precision``) has waited on
+    ``as_of``, counted from the last day it may have been, as :func:`lateness` counts:
+    "for more than 4 years", "for more than 3 months", "for 12 days", or "" when not yet."""
+    if day is None:
+        return ""
+    latest = window(day, precision)[1]
+    if latest >= as_of:
+        return ""
+    months = whole_months_between(latest, as_of)
+    if months >= 12:
+        years = months // 12
+        return ngettext("for more than %(count)d year", "for more than %(count)d years", years) % {
+            "count": years
+        }
+    if months >= 1:
+        return ngettext(
+            "for more than %(count)d month", "for more than %(count)d months", months
+        ) % {"count": months}
+    days = (as_of - latest).days
+    if precision == DAY:
+        return ngettext("for %(count)d day", "for %(count)d days", days) % {"count": days}
+    return ngettext("for at least %(count)d day", "for at least %(count)d days", days) % {
+        "count": days
+    }
 
 
 def is_overdue(due: datetime.date | None, as_of: datetime.date) -> bool:

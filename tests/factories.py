@@ -102,3 +102,52 @@ def _numbers():
 
 
 _commitment_numbers = _numbers()
+
+
+def make_deadline(commitment: Commitment, *, sources=None, today=None, **data):
+    """Add a deadline through ``deadline_save`` (defaults: a step, "no later than", set by a
+    text); ``data`` as the service takes it (``date``, ``precision``, ``basis``…)."""
+    from commitments.services.deadlines import deadline_save
+
+    commitment.refresh_from_db()
+    data.setdefault("label", "Échéance")
+    data.setdefault("kind", "step")
+    return deadline_save(
+        commitment=commitment,
+        data=data,
+        expected_version=commitment.version,
+        sources=sources,
+        today=today,
+    )
+
+
+def make_claim(commitment: Commitment, *, today=None, **data):
+    """Record a claim through ``claim_record`` (defaults: the state, a statement, a source)."""
+    from commitments.services.evidence import claim_record
+
+    commitment.refresh_from_db()
+    data.setdefault("side", "state")
+    data.setdefault("kind", "statement")
+    data.setdefault("text", "Déclaration")
+    data.setdefault("made_on", datetime.date(2022, 7, 1))
+    if "source" not in data:
+        data["source"] = SourceFactory()
+    return claim_record(
+        commitment=commitment, data=data, expected_version=commitment.version, today=today
+    )
+
+
+def make_ask(commitment: Commitment, *, today=None, **data):
+    """Record an ask through ``ask_record`` (defaults: a request by a new body, sourced)."""
+    from commitments.services.evidence import ask_record
+
+    commitment.refresh_from_db()
+    data.setdefault("text", "Créer un mécanisme national d'orientation")
+    data.setdefault("made_on", datetime.date(2022, 7, 1))
+    if "body" not in data:
+        data["body"] = BodyFactory()
+    if "source" not in data:
+        data["source"] = SourceFactory()
+    return ask_record(
+        commitment=commitment, data=data, expected_version=commitment.version, today=today
+    )

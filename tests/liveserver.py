@@ -123,11 +123,21 @@ class LiveServer:
         self.log = open(log_dir / f"gunicorn-{self.port}.log", "w")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "tracker.wsgi:application",
-                "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-                "--timeout", "60",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "tracker.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--timeout",
+                "60",
             ],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

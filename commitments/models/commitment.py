@@ -455,6 +455,12 @@ class Commitment(models.Model):
             return None
         return deadlines.lateness(self.due_date, deadline.precision, as_of)
 
+    def is_to_check(self, as_of: datetime.date) -> bool:
+        """Mirror of ``CommitmentQuerySet.to_check`` for a row annotated ``with_last_news``:
+        open, and its last news strictly before the no-news threshold."""
+        last_news = getattr(self, "last_news_on", None)
+        return not self.is_final and last_news is not None and last_news < no_news_threshold(as_of)
+
     def get_days_left(self, as_of: datetime.date | None = None) -> int | None:
         """Days until the due date when open and not past (0 on the day), else ``None``."""
         as_of = as_of or timezone.localdate()

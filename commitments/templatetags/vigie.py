@@ -72,3 +72,23 @@ def page_url(context, number: int):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def lateness(obj, as_of):
+    """``obj.lateness(as_of)`` for a commitment or a deadline: how late, as honestly as its
+    date is known ("more than 4 years late"), or None."""
+    return obj.lateness(as_of) if obj is not None else None
+
+
+@register.simple_tag
+def days_left(deadline, as_of):
+    return deadline.days_left(as_of)
+
+
+@register.simple_tag
+def waited(day, as_of, precision="day"):
+    """How long since ``day``: "for more than 4 years" (``commitments.deadlines.waited``)."""
+    from commitments.deadlines import waited as waited_since
+
+    return waited_since(day, precision, as_of)

@@ -4,7 +4,8 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
 from django.views.generic import DetailView
 
-from commitments.models import Citation, Commitment, StatusChange
+from commitments.models import Ask, Citation, Claim, Commitment, Deadline, Status, StatusChange
+from commitments.models.commitment import no_news_threshold
 
 from .access import SOURCE_PERMISSION, STATUS_PERMISSION, VIEW_PERMISSION, request_as_of
 from .forms import StatusChangeForm
@@ -37,23 +38,98 @@ class CommitmentDetailView(PermissionRequiredMixin, DetailView):
 
 def detail_queryset(as_of):
     # Archived commitments left the lists but stay reachable here.
-    return Commitment.all_objects.for_dashboard(as_of).prefetch_related(
-        "tags",
-        Prefetch("citations", queryset=Citation.objects.select_related("source")),
-        Prefetch(
-            "status_changes",
-            queryset=StatusChange.objects.latest_first()
-            .select_related("author")
-            .prefetch_related("sources"),
-            to_attr="timeline",
-        ),
+    return (
+        Commitment.all_objects.for_dashboard(as_of)
+        .with_advocacy(as_of)
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "deadlines",
+                queryset=Deadline.objects.select_related("event", "predecessor").prefetch_related(
+                    "sources",
+                    Prefetch(
+                        "predecessor__claims",
+                        queryset=Claim.objects.periods().select_related("source", "body"),
+                        to_attr="period_claims",
+                    ),
+                ),
+                to_attr="deadline_rows",
+            ),
+            Prefetch(
+                "claims",
+                queryset=Claim.objects.select_related("body", "source").order_by("made_on", "pk"),
+                to_attr="claim_rows",
+            ),
+            Prefetch(
+                "asks",
+                queryset=Ask.objects.select_related("body", "source").order_by("made_on", "pk"),
+                to_attr="ask_rows",
+            ),
+            Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            Prefetch(
+                "status_changes",
+                queryset=StatusChange.objects.latest_first()
+                .select_related("author")
+                .prefetch_related("sources"),
+                to_attr="timeline",
+            ),
+        )
     )
+
+
+def successor_readings(deadline) -> list[dict]:
+    """Every reading of the predecessor's end, earliest first (as ``services.readings``
+    orders them), with the one Vigie counts from: staff's choice, else the earliest."""
+    if deadline.basis != Deadline.Basis.SUCCESSOR or deadline.predecessor is None:
+        return []
+    claims = sorted(
+        deadline.predecessor.period_claims,
+        key=lambda claim: (claim.period_end_window[1], claim.pk),
+    )
+    counted = next((c for c in claims if c.pk == deadline.counted_reading_id), None)
+    chosen = counted is not None
+    counted = counted or (claims[0] if claims else None)
+    return [
+        {"claim": claim, "counted": claim is counted, "chosen_by_staff": chosen} for claim in claims
+    ]
+
+
+def deadline_rows(commitment, as_of) -> list[dict]:
+    return [
+        {
+            "deadline": deadline,
+            "lateness": deadline.lateness(as_of),
+            "days_left": deadline.days_left(as_of),
+            "readings": successor_readings(deadline),
+            "governs": deadline.pk == commitment.governing_deadline_id,
+        }
+        for deadline in commitment.deadline_rows
+    ]
 
 
 def detail_context(request, commitment) -> dict:
     as_of = request_as_of(request)
+    state_claims = [
+        claim
+        for claim in commitment.claim_rows
+        if claim.side == Claim.Side.STATE and claim.kind == Claim.Kind.STATUS
+    ]
+    # The latest, as ``with_state_claim`` takes it (latest_first: made_on, then pk).
+    state_claim = max(state_claims, key=lambda c: (c.made_on, c.pk), default=None)
+    last_news = getattr(commitment, "last_news_on", None)
+    first_ask = commitment.ask_rows[0] if commitment.ask_rows else None
     return {
         "as_of": as_of,
+        "lateness": commitment.lateness(as_of),
         "days_overdue": commitment.get_days_overdue(as_of),
         "days_left": commitment.get_days_left(as_of),
+        "deadlines": deadline_rows(commitment, as_of),
+        "state_claim": state_claim,
+        "state_claimed_status_label": (
+            Status(commitment.state_claimed_status).label if commitment.state_claimed_status else ""
+        ),
+        "first_ask": first_ask if commitment.outstanding_since else None,
+        "last_news_on": last_news,
+        "to_check": commitment.is_to_check(as_of),
+        "no_news_threshold": no_news_threshold(as_of),
     }

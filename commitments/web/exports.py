@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from commitments.interchange.formulas import neutralise
+from commitments.models import Status
 
 FORMATS = ("csv", "xlsx")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,13 +33,39 @@ def headers() -> list[str]:
         _("Last change note"),
         _("Last change sources"),
         _("Tracker page"),
+        # Added after the existing columns, so that spreadsheets built on them keep working:
+        # the governing deadline as advocacy knows it, what to know before quoting it, the
+        # state's claim, the asks and the news.
+        _("Due date (as known)"),
+        _("Precision"),
+        _("Bound"),
+        _("Basis"),
+        _("Caveat"),
+        _("Lateness"),
+        _("State's claim"),
+        _("Divergence"),
+        _("Outstanding since"),
+        _("Asks"),
+        _("Last news"),
+        _("To check"),
     ]
 
 
-def rows(commitments: Iterable, *, base_url: str) -> Iterable[list]:
-    """One row per commitment; dates and numbers keep their types (XLSX shows them as such)."""
+def _yes_no(value) -> str:
+    return _("Yes") if value else _("No")
+
+
+def rows(commitments: Iterable, *, base_url: str, as_of: datetime.date) -> Iterable[list]:
+    """One row per commitment; dates and numbers keep their types (XLSX shows them as such).
+
+    The commitments carry ``with_advocacy`` annotations and their governing deadline (the
+    FilterSet and ``with_relations`` provide both, in the list's one query)."""
     for commitment in commitments:
         change = getattr(commitment, "latest_change", None)
+        deadline = commitment.governing_deadline
+        lateness = commitment.lateness(as_of)
+        claimed = getattr(commitment, "state_claimed_status", None)
+        last_news = getattr(commitment, "last_news_on", None)
         yield [
             commitment.title,
             commitment.get_status_display(),
@@ -51,14 +78,26 @@ def rows(commitments: Iterable, *, base_url: str) -> Iterable[list]:
             change.note if change else "",
             "; ".join(str(source) for source in change.sources.all()) if change else "",
             urljoin(base_url, commitment.get_absolute_url()),
+            deadline.date_display if deadline else "",
+            deadline.get_precision_display() if deadline else "",
+            deadline.get_bound_display() if deadline else "",
+            deadline.get_basis_display() if deadline else "",
+            deadline.caveat if deadline else "",
+            str(lateness) if lateness else "",
+            str(Status(claimed).label) if claimed else "",
+            _yes_no(getattr(commitment, "diverging", False)),
+            getattr(commitment, "outstanding_since", None),
+            getattr(commitment, "asks_count", 0),
+            last_news,
+            _yes_no(commitment.is_to_check(as_of)),
         ]
 
 
-def to_csv(commitments, *, base_url: str) -> bytes:
+def to_csv(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([neutralise(h) for h in headers()])
-    for row in rows(commitments, base_url=base_url):
+    for row in rows(commitments, base_url=base_url, as_of=as_of):
         writer.writerow(
             [
                 value.isoformat()
@@ -76,6 +115,7 @@ def to_csv(commitments, *, base_url: str) -> bytes:
 def to_xlsx(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active
@@ -83,26 +123,15 @@ def to_xlsx(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
     sheet.append([neutralise(h) for h in headers()])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows(commitments, base_url=base_url):
+    for row in rows(commitments, base_url=base_url, as_of=as_of):
         sheet.append([xlsx_value(value) for value in row])
-    for column in ("F", "H"):
-        for cell in sheet[column][1:]:
-            cell.number_format = "yyyy-mm-dd"
-    widths = {
-        "A": 60,
-        "B": 16,
-        "C": 24,
-        "D": 36,
-        "E": 36,
-        "F": 12,
-        "G": 10,
-        "H": 14,
-        "I": 60,
-        "J": 50,
-        "K": 40,
-    }
-    for column, width in widths.items():
-        sheet.column_dimensions[column].width = width
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = "yyyy-mm-dd"
+    widths = [60, 16, 24, 36, 36, 12, 10, 14, 60, 50, 40]
+    widths += [18, 10, 16, 24, 40, 28, 16, 10, 14, 8, 14, 10]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     workbook.properties.title = _("Vigie export of %(date)s") % {"date": as_of.isoformat()}
     buffer = io.BytesIO()
@@ -124,7 +153,8 @@ def build_response(
 ) -> HttpResponse:
     if fmt == "csv":
         response = HttpResponse(
-            to_csv(commitments, base_url=base_url), content_type="text/csv; charset=utf-8"
+            to_csv(commitments, base_url=base_url, as_of=as_of),
+            content_type="text/csv; charset=utf-8",
         )
     else:
         response = HttpResponse(

@@ -37,7 +37,7 @@ def style_filter_form(form) -> None:
         if name in form.fields:
             field = form.fields[name]
             field.widget = django_forms.CheckboxSelectMultiple(choices=field.choices)
-    for name in ("due_after", "due_before"):
+    for name in ("due_after", "due_before", "lapsed_since"):
         if name in form.fields:
             form.fields[name].widget = django_forms.DateInput(
                 attrs={"type": "date"}, format="%Y-%m-%d"

@@ -15,7 +15,14 @@ from playwright.sync_api import expect
 from accounts import roles
 from commitments.models import Body, Commitment, Source
 
-from ..factories import DEFAULT_PASSWORD, UserFactory, make_commitment
+from ..factories import (
+    DEFAULT_PASSWORD,
+    UserFactory,
+    make_ask,
+    make_claim,
+    make_commitment,
+    make_deadline,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +62,57 @@ def seeded(role_groups):
 
 
 @pytest.fixture
+def advocacy(seeded):
+    """A commitment with everything the page shows: a month-precision deadline expected by
+    the coalition, a successor deadline with disputed readings, the state's diverging claim
+    and asks."""
+    today = timezone.localdate()
+    source = Source.objects.order_by("pk").first()
+    government = Body.objects.get(key="gouvernement-francais")
+    previous = make_commitment(
+        key="plan-precedent", title="Plan précédent", responsible_body=government
+    )
+    for year in (2021, 2023):
+        make_claim(
+            previous,
+            kind="period",
+            text=f"Le plan court jusqu'en {year}",
+            period_end=datetime.date(year, 1, 1),
+            period_precision="year",
+            source=source,
+        )
+    commitment = make_commitment(
+        key="commentaires-osce",
+        title="Commentaires de la France sur le rapport de l'OSCE",
+        responsible_body=government,
+        status=Commitment.Status.IN_PROGRESS,
+    )
+    make_deadline(
+        commitment,
+        label="Commentaires transmis",
+        date=datetime.date(2022, 3, 1),
+        precision="month",
+        basis="expected",
+        reasoning="« attendus depuis plus de quatre mois » en juillet 2022",
+        sources=[source],
+    )
+    make_deadline(commitment, label="Suite du plan", basis="successor", predecessor=previous)
+    make_claim(
+        commitment,
+        kind="status",
+        claimed_status="met",
+        body=government,
+        text="Les commentaires ont été transmis",
+        made_on=datetime.date(2022, 10, 1),
+        made_on_precision="month",
+        source=source,
+    )
+    make_ask(commitment, body=government, made_on=datetime.date(2022, 7, 1), source=source)
+    assert today > datetime.date(2022, 12, 31)
+    return commitment
+
+
+@pytest.fixture
 def editor(role_groups):
     return UserFactory(
         username="camille", first_name="Camille", last_name="Martin", groups=[roles.EDITORS]
@@ -82,7 +140,8 @@ def test_editor_records_a_change_citing_a_new_source(
     overdue_rows = page.locator("#dashboard-overdue tbody tr")
     expect(overdue_rows.first).to_contain_text("Troisième plan d'action national")
     expect(overdue_rows.first).to_contain_text("Gouvernement français")
-    days = [int(text) for text in page.locator("#dashboard-overdue td.number").all_inner_texts()]
+    cells = page.locator("#dashboard-overdue td[data-days]")
+    days = [int(cells.nth(i).get_attribute("data-days")) for i in range(cells.count())]
     assert days == sorted(days, reverse=True) and len(days) >= 2
     assert_accessible(page)
 
@@ -102,7 +161,7 @@ def test_editor_records_a_change_citing_a_new_source(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Contribution au rapport annuel de l'OSCE"
     )
-    expect(page.get_by_text("En retard de 40 jours")).to_be_visible()
+    expect(page.get_by_text("En retard de 40 jours", exact=True)).to_be_visible()
     assert_accessible(page)
 
     # Record a status change citing a new source.
@@ -157,7 +216,7 @@ def test_viewer_finds_no_way_to_edit(page, live_server, seeded, viewer, login_as
 
 
 def test_usable_on_a_375_pixel_screen_and_by_keyboard(
-    browser, live_server, seeded, viewer, assert_accessible
+    browser, live_server, seeded, advocacy, viewer, assert_accessible
 ):
     from django.test import Client
 
@@ -174,7 +233,8 @@ def test_usable_on_a_375_pixel_screen_and_by_keyboard(
     )
     page = context.new_page()
     try:
-        for path in ("/", "/commitments/", "/commitments/overdue/", seeded.get_absolute_url()):
+        paths = ("/", "/commitments/", "/commitments/overdue/", seeded.get_absolute_url())
+        for path in (*paths, advocacy.get_absolute_url()):
             page.goto(f"{live_server.url}{path}")
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, f"{path} scrolls sideways ({width}px)"
@@ -188,6 +248,38 @@ def test_usable_on_a_375_pixel_screen_and_by_keyboard(
         page.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / "vigie-list-375.png"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_dashboard_and_commitment_page_accessible_in_both_languages(
+    page, live_server, advocacy, editor, login_as, assert_accessible, language
+):
+    editor.language = language
+    editor.save()
+    login_as(editor)
+    page.goto(f"{live_server.url}/")
+    if language == "en":
+        # The interface follows the language switch (a cookie), whatever the browser says.
+        page.context.add_cookies(
+            [{"name": "django_language", "value": "en", "url": live_server.url}]
+        )
+        page.goto(f"{live_server.url}/")
+    chase = page.locator("#chase")
+    expect(chase.get_by_role("heading", level=2)).to_have_text(
+        "À relancer cette semaine" if language == "fr" else "What must we chase this week?"
+    )
+    expect(page.locator("#chase-diverging .count-number")).to_have_text("1")
+    assert_accessible(page)
+    page.locator("#chase-diverging a").click()
+    expect(page).to_have_url(re.compile(r"diverging=true"))
+    expect(page.locator("#commitment-table tbody tr")).to_have_count(1)
+    page.goto(f"{live_server.url}{advocacy.get_absolute_url()}")
+    expect(page.locator("#deadlines")).to_contain_text(
+        "mars 2022" if language == "fr" else "March 2022"
+    )
+    expect(page.locator("#claims")).to_contain_text("Divergent")
+    expect(page.locator("#deadlines .readings tbody tr")).to_have_count(2)
+    assert_accessible(page)
 
 
 def test_dashboard_screenshot(page, live_server, seeded, editor, login_as, tmp_path):

@@ -405,7 +405,7 @@ def test_detail_page(viewer_client, editor, english):
         "GRETA",
         "Orientation",
         "La France s&#x27;y engage",
-        "Overdue by 12 days",
+        "12 days late",
         "Groupe de travail réuni",
         "Recorded by editor",
         "Lettre ministérielle",

@@ -162,8 +162,10 @@ def test_a_busy_database_answers_try_again_and_keeps_what_was_typed(live_site):
             f"{server.base_url}/api/commitments/{commitment_id}/history/",
             method="POST",
             headers={"Authorization": f"Token {created['token']}", "Accept-Language": "fr"},
-            json_body={**{k: typed[k] for k in ("new_status", "effective_date", "note")},
-                       "version": 1},
+            json_body={
+                **{k: typed[k] for k in ("new_status", "effective_date", "note")},
+                "version": 1,
+            },
         )
     finally:
         blocker.execute("ROLLBACK")
