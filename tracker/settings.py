@@ -360,6 +360,15 @@ OTP_ADMIN_REQUIRED = env_bool("OTP_ADMIN_REQUIRED", not DEBUG)
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# Bounds of one imported file (commitments/interchange/bounds.py), checked before it is parsed:
+# its size in bytes, its rows (counted while reading) and, for XLSX, its size once
+# decompressed (from the archive's directory). Each row costs about 35 ms of CPU at the preview
+# and again at the confirmation (it goes through the save service), so 500 rows keep both
+# within gunicorn's 30-second timeout with room to spare; 500 rows of 16 columns take well
+# under 1 MB, as CSV or XLSX.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES") or 2 * 1024 * 1024)
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS") or 500)
+IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("IMPORT_MAX_EXPANDED_BYTES") or 10 * 1024 * 1024)
 
 # Audit trail switch: off only while `make restore` loads a backup, which already holds the
 # history (django-simple-history would otherwise record each restored tag set as a change).

@@ -14,18 +14,25 @@ The admin's import pages (``SpreadsheetMixin``) live here too, beside the resour
 """
 
 import datetime
+import logging
 import re
 from io import BytesIO
 
 import tablib
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import ImportForm
 
 from commitments.fields import (
     BODY_FIELDS,
@@ -39,35 +46,70 @@ from commitments.services.lifecycle import commitment_save
 from commitments.services.status import StatusChangeInput
 from commitments.services.versions import StaleVersionError
 
+from . import bounds
 from .formulas import neutralise
+
+logger = logging.getLogger(__name__)
 
 # A cell a spreadsheet would run: "=…", or "+…", "-…", "@…" followed by a function call.
 FORMULA = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][\w.]*\s*\()")
+
+
+class BoundedCSV(base_formats.CSV):
+    """CSV read line by line as UTF-8, within the import's bounds (``bounds.py``).
+
+    Binary for the admin, which then hands over the bytes undecoded: decoding the whole file
+    first would fail on a bad byte anywhere, and spend the time a refusal should save.
+    """
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream):
+        bounds.check_size(len(in_stream))
+        return _dataset(*bounds.table(bounds.csv_rows(in_stream)))
 
 
 class XLSXWithFormulae(base_formats.XLSX):
     """Reads formula cells as their formula text, so that an import can refuse them.
 
     The library's reader takes the cached result instead, which hides a formula (and is empty
-    for files no spreadsheet has computed).
+    for files no spreadsheet has computed). The archive is checked before openpyxl opens it,
+    and reading stops at the first row beyond the limit.
     """
 
     def create_dataset(self, in_stream):
         import openpyxl
 
-        book = openpyxl.load_workbook(BytesIO(in_stream), read_only=True, data_only=False)
-        rows = book.active.iter_rows(values_only=True)
-        dataset = tablib.Dataset()
-        dataset.headers = [str(value) if value is not None else "" for value in next(rows, ())]
-        for row in rows:
-            if any(value not in (None, "") for value in row):
-                # An empty cell is an empty text, as in a CSV file.
-                dataset.append(["" if value is None else value for value in row])
-        book.close()
-        return dataset
+        bounds.check_size(len(in_stream))
+        bounds.check_archive(in_stream)
+        try:
+            book = openpyxl.load_workbook(BytesIO(in_stream), read_only=True, data_only=False)
+        except Exception:
+            # Whatever openpyxl finds wrong in the parts (missing, not XML, not a workbook).
+            raise bounds.not_xlsx() from None
+        try:
+            rows = enumerate(book.active.iter_rows(values_only=True), start=1)
+            return _dataset(*bounds.table(rows))
+        except bounds.ImportRefused:
+            raise
+        except Exception:
+            raise bounds.not_xlsx() from None
+        finally:
+            book.close()
 
 
-IMPORT_FORMATS = [base_formats.CSV, XLSXWithFormulae]
+def _dataset(header: list[str], rows: list[list]) -> tablib.Dataset:
+    dataset = tablib.Dataset(headers=header)
+    for row in rows:
+        dataset.append(row)
+    return dataset
+
+
+IMPORT_FORMATS = [BoundedCSV, XLSXWithFormulae]
 EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 
 
@@ -93,6 +135,12 @@ class SafeSpreadsheetResource(resources.ModelResource):
             )
         self._rows_by_key: dict[str, int] = {}
         super().before_import(dataset, **kwargs)
+
+    def handle_import_error(self, result, error, raise_errors=False):
+        # The page shows the message only: an unexpected failure's traceback goes to the log.
+        if not isinstance(error, ValueError):
+            logger.error("Import failed", exc_info=error)
+        super().handle_import_error(result, error, raise_errors)
 
     def before_import_row(self, row, **kwargs):
         errors = {}
@@ -339,6 +387,24 @@ class CommitmentResource(SafeSpreadsheetResource):
         }
 
 
+class SpreadsheetImportForm(ImportForm):
+    """The library's import form, which refuses an oversize file before it is read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].help_text = _(
+            "CSV (UTF-8) or XLSX, at most %(size)s and %(rows)s rows."
+        ) % {"size": filesizeformat(settings.IMPORT_MAX_BYTES), "rows": settings.IMPORT_MAX_ROWS}
+
+    def clean_import_file(self):
+        import_file = self.cleaned_data["import_file"]
+        try:
+            bounds.check_size(import_file.size)
+        except bounds.ImportRefused as error:
+            raise forms.ValidationError(str(error), code="too_large") from None
+        return import_file
+
+
 class SpreadsheetMixin(ImportExportMixin):
     """CSV and XLSX import (with a preview) and export, from the admin's list pages.
 
@@ -348,6 +414,46 @@ class SpreadsheetMixin(ImportExportMixin):
 
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
+    import_form_class = SpreadsheetImportForm
+    # The library's page, without the tracebacks it shows under a file's errors.
+    import_template_name = "admin/commitments/import.html"
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file that cannot be read: its reason, or a plain message (never an exception name)."""
+        if isinstance(e, bounds.ImportRefused):
+            form.add_error("import_file", str(e))
+            return
+        logger.error("An uploaded file could not be read", exc_info=e)
+        form.add_error(
+            "import_file",
+            _(
+                "The file could not be read. Check that the chosen format matches the file "
+                "(CSV UTF-8 or XLSX)."
+            ),
+        )
+
+    def process_import(self, request, **kwargs):
+        """The confirmation: a file already imported (a second click) or gone is a message."""
+        format_index = request.POST.get("format", "")
+        if format_index.isdigit() and int(format_index) < len(self.get_import_formats()):
+            try:
+                return super().process_import(request, **kwargs)
+            except (FileNotFoundError, bounds.ImportRefused):
+                pass
+        self.message_user(
+            request,
+            _(
+                "This file is no longer available: it was already imported, or the preview "
+                "expired. Nothing was written; choose the file again."
+            ),
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import",
+                current_app=self.admin_site.name,
+            )
+        )
 
     def get_import_data_kwargs(self, **kwargs):
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
