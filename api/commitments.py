@@ -387,6 +387,50 @@ class StaleVersionSerializer(serializers.Serializer):
 
 # The viewset ---------------------------------------------------------------------------------
 
+
+def _query(name: str, kind, description, **kwargs) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+# The advocacy filters of the shared FilterSet, documented for API callers.
+ADVOCACY_FILTERS = [
+    _query(
+        "diverging",
+        OpenApiTypes.BOOL,
+        _("true: the state's latest claimed status differs from the coalition's status."),
+    ),
+    _query(
+        "to_check",
+        OpenApiTypes.BOOL,
+        _("true: open, with no status change or claim for NO_NEWS_MONTHS months (12 by default)."),
+    ),
+    _query(
+        "disputed",
+        OpenApiTypes.BOOL,
+        _("true: a deadline whose sources disagree on the date it is derived from."),
+    ),
+    _query(
+        "precision",
+        OpenApiTypes.STR,
+        _("How precisely the governing deadline is known: day, month or year."),
+        enum=["day", "month", "year"],
+    ),
+    _query(
+        "lapsed_since",
+        OpenApiTypes.DATE,
+        _(
+            "A deadline certainly lapsed on or after this day and before today, approximate "
+            "ones included, e.g. your last visit."
+        ),
+    ),
+    _query(
+        "due_within",
+        {"type": "integer", "minimum": 0, "maximum": 3660},
+        _("A deadline of any kind whose last possible day is within this many days from today."),
+    ),
+    _query("unowned", OpenApiTypes.BOOL, _("true: no staff member follows it.")),
+]
+
 # Routes about one part of a commitment: they load the commitment alone.
 PART_ACTIONS = {"history", "deadlines", "deadline_detail", "claims", "asks"}
 
@@ -433,7 +477,11 @@ VERSIONED_WRITE_RESPONSES = {
         summary=_("List commitments"),
         description=_(
             "Anonymous callers see public commitments only. Filters are those of the web "
-            "list. `?format=csv` returns every matching row (no pagination) as CSV."
+            "list. `?format=csv` returns every matching row (no pagination) as CSV, with the "
+            "governing deadline's lateness, precision, basis and caveat, and the divergence, "
+            "waiting and news columns. `ordering=waiting` puts the commitments waiting "
+            "longest first (earliest outstanding ask; those without an ask last), "
+            "`ordering=last_news` those without news for longest."
         ),
         parameters=[
             OpenApiParameter(
@@ -442,7 +490,8 @@ VERSIONED_WRITE_RESPONSES = {
                 OpenApiParameter.QUERY,
                 enum=["json", "csv"],
                 description=_("csv: a spreadsheet of every matching row."),
-            )
+            ),
+            *ADVOCACY_FILTERS,
         ],
         responses={
             (200, "application/json"): CommitmentSerializer(many=True),
