@@ -598,7 +598,11 @@ class CommitmentViewSet(
         return queryset
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "as_of": self.get_as_of()}
+        return {
+            **super().get_serializer_context(),
+            "as_of": self.get_as_of(),
+            "read_all": can_read_everything(self.request.user),
+        }
 
     def get_renderers(self):
         renderers = super().get_renderers()

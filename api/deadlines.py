@@ -200,7 +200,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReadingSerializer(many=True))
     def get_readings(self, deadline) -> list:
-        if deadline.basis != Deadline.Basis.SUCCESSOR:
+        if deadline.basis != Deadline.Basis.SUCCESSOR or not self._may_read(deadline.predecessor):
             return []
         # Prefetched by the list (``period_claims``); queried for a single deadline.
         prefetched = getattr(deadline.predecessor, "period_claims", None)
@@ -208,6 +208,17 @@ class DeadlineSerializer(serializers.ModelSerializer):
         counted = reading_counted(deadline, found)
         context = {**self.context, "counted_reading": counted.pk if counted else None}
         return ReadingSerializer(found, many=True, context=context).data
+
+    def to_representation(self, deadline):
+        data = super().to_representation(deadline)
+        if deadline.predecessor_id and not self._may_read(deadline.predecessor):
+            data["predecessor"] = data["counted_reading"] = None
+        return data
+
+    def _may_read(self, commitment) -> bool:
+        """A caller who reads public commitments only sees nothing of a private predecessor
+        (its id, its claims): the deadline's date and caveat still say it is disputed."""
+        return commitment is None or commitment.is_public or self.context.get("read_all", False)
 
 
 class DeadlineWrittenSerializer(DeadlineSerializer):

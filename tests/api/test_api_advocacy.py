@@ -576,3 +576,14 @@ def test_claims_are_bounded(viewer_api, data):
     claims = detail(viewer_api, osce)["claims"]
     assert len(claims) == 50
     assert claims[0]["made_on"] == "2022-07-01"  # the latest first
+
+
+def test_anonymous_sees_nothing_of_a_private_predecessor(anonymous_client, viewer_api, data):
+    plan2 = data["plan2"]
+    plan2.is_public = False
+    plan2.save(update_fields=["is_public"])
+    (deadline,) = detail(anonymous_client, data["plan3"])["deadlines"]
+    assert deadline["predecessor"] is None and deadline["readings"] == []
+    assert deadline["disputed"] is True and deadline["window_end"] == "2021-12-31"
+    (deadline,) = detail(viewer_api, data["plan3"])["deadlines"]
+    assert deadline["predecessor"] == plan2.pk and len(deadline["readings"]) == 2
