@@ -7,7 +7,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,14 +24,26 @@ from rest_framework.response import Response
 
 from commitments.fields import COMMITMENT_EDITABLE_FIELDS
 from commitments.filters import CommitmentFilterSet
-from commitments.models import Body, Citation, Commitment, Status, StatusChange, Tag
+from commitments.models import (
+    Ask,
+    Body,
+    Citation,
+    Claim,
+    Commitment,
+    Deadline,
+    Status,
+    StatusChange,
+    Tag,
+)
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import NOTE_MAX_LENGTH, StatusChangeInput
 
 from . import schema
 from .bodies import BodySummarySerializer
+from .deadlines import DeadlineRoutesMixin, DeadlineSerializer, deadline_schema
+from .evidence import AskSerializer, ClaimSerializer, EvidenceRoutesMixin, evidence_schema
 from .exceptions import field_errors
-from .fields import PersonField, limit_items
+from .fields import MAX_RELATED_ITEMS, PersonField, limit_items
 from .history import StatusChangeSerializer, StatusHistoryMixin, history_schema
 from .permissions import can_read_everything, model_permissions
 from .renderers import CSVRenderer
@@ -53,8 +65,9 @@ class CitationSerializer(serializers.ModelSerializer):
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
-    """A commitment as read. ``is_overdue``/``days_overdue`` are derived as of today
-    (Europe/Paris): overdue means open and due strictly before today."""
+    """A commitment as read, as of today (Europe/Paris). ``due_date``, ``is_overdue``,
+    ``days_overdue`` and ``lateness`` are its governing deadline's (the open deadline that
+    lapses first); every deadline, claim and ask is listed beside them."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
@@ -67,11 +80,78 @@ class CommitmentSerializer(serializers.ModelSerializer):
     )
     tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     citations = CitationSerializer(many=True, read_only=True)
+    due_date = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "The last day of the governing deadline's window (the open deadline that lapses "
+            "first): 2022-09-30 for “September 2022”. Null without an open dated deadline."
+        ),
+    )
+    due_date_note = serializers.CharField(
+        read_only=True, help_text=_("The governing deadline's reasoning.")
+    )
     is_overdue = serializers.SerializerMethodField(
-        help_text=_("Open and due strictly before today.")
+        help_text=_(
+            "Open and its governing deadline certainly lapsed: the last day of its window "
+            "is strictly before today."
+        )
     )
     days_overdue = serializers.SerializerMethodField(
-        help_text=_("Days since the due date when overdue, else null.")
+        help_text=_(
+            "Days since the last day of the governing deadline's window when overdue, else "
+            "null: the least it can be late for an approximate date (see lateness)."
+        )
+    )
+    lateness = serializers.SerializerMethodField(
+        help_text=_(
+            "How late the governing deadline is, no more precisely than its date is known: "
+            "“12 days late”, “more than 4 months late”, “more than 4 years late”; null "
+            "unless overdue. In the language of Accept-Language."
+        )
+    )
+    deadlines = serializers.SerializerMethodField(
+        help_text=_("Every deadline, the earliest first (at most 50).")
+    )
+    claims = serializers.SerializerMethodField(
+        help_text=_("What each side claims, the latest first (at most 50).")
+    )
+    state_claimed_status = serializers.ChoiceField(
+        choices=Status.choices,
+        read_only=True,
+        allow_null=True,
+        help_text=_("The state's latest claimed status, or null."),
+    )
+    diverging = serializers.BooleanField(
+        read_only=True,
+        help_text=_("The state's latest claimed status differs from the coalition's status."),
+    )
+    asks = serializers.SerializerMethodField(
+        help_text=_("Requests and recommendations, the earliest first (at most 50).")
+    )
+    outstanding_since = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("For an open commitment, the date of its earliest ask; else null."),
+    )
+    asks_count = serializers.IntegerField(read_only=True, help_text=_("How many asks."))
+    asking_bodies = serializers.IntegerField(
+        read_only=True, help_text=_("How many different bodies asked.")
+    )
+    last_news_on = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The latest of its last status change and its last claim."),
+    )
+    to_check = serializers.SerializerMethodField(
+        help_text=_(
+            "Open with no news (status change or claim) for NO_NEWS_MONTHS months (12 by default)."
+        )
+    )
+    disputed = serializers.BooleanField(
+        source="has_disputed_deadline",
+        read_only=True,
+        help_text=_("A deadline whose sources disagree on the date it is derived from."),
     )
 
     class Meta:
@@ -91,6 +171,18 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "due_date_note",
             "is_overdue",
             "days_overdue",
+            "lateness",
+            "deadlines",
+            "claims",
+            "state_claimed_status",
+            "diverging",
+            "asks",
+            "outstanding_since",
+            "asks_count",
+            "asking_bodies",
+            "last_news_on",
+            "to_check",
+            "disputed",
             "owner",
             "tags",
             "citations",
@@ -110,6 +202,34 @@ class CommitmentSerializer(serializers.ModelSerializer):
         # From the queryset's with_days_overdue() annotation: no date arithmetic per row.
         return commitment.days_overdue
 
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_lateness(self, commitment) -> str | None:
+        return lateness_label(commitment, self.context)
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, commitment) -> list:
+        rows = advocacy_rows(commitment, "deadlines")
+        return DeadlineSerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(ClaimSerializer(many=True))
+    def get_claims(self, commitment) -> list:
+        rows = advocacy_rows(commitment, "claims")
+        return ClaimSerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(AskSerializer(many=True))
+    def get_asks(self, commitment) -> list:
+        rows = advocacy_rows(commitment, "asks")
+        return AskSerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_to_check(self, commitment) -> bool:
+        return commitment.is_to_check(self.context.get("as_of"))
+
+
+def lateness_label(commitment, context) -> str | None:
+    lateness = commitment.lateness(context.get("as_of"))
+    return None if lateness is None else str(lateness)
+
 
 class CommitmentCsvSerializer(serializers.ModelSerializer):
     """One flat spreadsheet row per commitment."""
@@ -124,6 +244,25 @@ class CommitmentCsvSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     is_overdue = serializers.SerializerMethodField()
     days_overdue = serializers.IntegerField(read_only=True)
+    due_date_display = serializers.CharField(
+        source="governing_deadline.date_display", read_only=True, default=""
+    )
+    lateness = serializers.SerializerMethodField()
+    precision = serializers.CharField(
+        source="governing_deadline.precision", read_only=True, default=""
+    )
+    basis = serializers.CharField(
+        source="governing_deadline.get_basis_display", read_only=True, default=""
+    )
+    caveat = serializers.CharField(source="governing_deadline.caveat", read_only=True, default="")
+    disputed = serializers.BooleanField(source="has_disputed_deadline", read_only=True)
+    diverging = serializers.BooleanField(read_only=True)
+    state_claimed_status = serializers.CharField(read_only=True, default="")
+    outstanding_since = serializers.DateField(read_only=True)
+    asks_count = serializers.IntegerField(read_only=True)
+    asking_bodies = serializers.IntegerField(read_only=True)
+    last_news_on = serializers.DateField(read_only=True)
+    to_check = serializers.SerializerMethodField()
 
     class Meta:
         model = Commitment
@@ -138,8 +277,21 @@ class CommitmentCsvSerializer(serializers.ModelSerializer):
             "responsible_body",
             "monitoring_body",
             "due_date",
+            "due_date_display",
             "is_overdue",
             "days_overdue",
+            "lateness",
+            "precision",
+            "basis",
+            "caveat",
+            "disputed",
+            "diverging",
+            "state_claimed_status",
+            "outstanding_since",
+            "asks_count",
+            "asking_bodies",
+            "last_news_on",
+            "to_check",
             "owner",
             "tags",
             "is_public",
@@ -150,6 +302,12 @@ class CommitmentCsvSerializer(serializers.ModelSerializer):
 
     def get_is_overdue(self, commitment) -> bool:
         return commitment.days_overdue is not None
+
+    def get_lateness(self, commitment) -> str | None:
+        return lateness_label(commitment, self.context)
+
+    def get_to_check(self, commitment) -> bool:
+        return commitment.is_to_check(self.context.get("as_of"))
 
 
 class CommitmentWriteSerializer(serializers.ModelSerializer):
@@ -229,6 +387,83 @@ class StaleVersionSerializer(serializers.Serializer):
 
 # The viewset ---------------------------------------------------------------------------------
 
+
+def _query(name: str, kind, description, **kwargs) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+# The advocacy filters of the shared FilterSet, documented for API callers.
+ADVOCACY_FILTERS = [
+    _query(
+        "diverging",
+        OpenApiTypes.BOOL,
+        _("true: the state's latest claimed status differs from the coalition's status."),
+    ),
+    _query(
+        "to_check",
+        OpenApiTypes.BOOL,
+        _("true: open, with no status change or claim for NO_NEWS_MONTHS months (12 by default)."),
+    ),
+    _query(
+        "disputed",
+        OpenApiTypes.BOOL,
+        _("true: a deadline whose sources disagree on the date it is derived from."),
+    ),
+    _query(
+        "precision",
+        OpenApiTypes.STR,
+        _("How precisely the governing deadline is known: day, month or year."),
+        enum=["day", "month", "year"],
+    ),
+    _query(
+        "lapsed_since",
+        OpenApiTypes.DATE,
+        _(
+            "A deadline certainly lapsed on or after this day and before today, approximate "
+            "ones included, e.g. your last visit."
+        ),
+    ),
+    _query(
+        "due_within",
+        {"type": "integer", "minimum": 0, "maximum": 3660},
+        _("A deadline of any kind whose last possible day is within this many days from today."),
+    ),
+    _query("unowned", OpenApiTypes.BOOL, _("true: no staff member follows it.")),
+]
+
+# Routes about one part of a commitment: they load the commitment alone.
+PART_ACTIONS = {"history", "deadlines", "deadline_detail", "claims", "asks"}
+
+
+def advocacy_prefetches() -> list[Prefetch]:
+    """Deadlines (with their event, sources and, for successors, the predecessor's claimed
+    periods), claims and asks, with their bodies and sources: one query each for a whole
+    page, at most ``MAX_RELATED_ITEMS`` (50) of each per commitment, in ``<relation>_shown``."""
+    period_claims = Claim.objects.periods().select_related("source", "body")
+    deadlines = (
+        Deadline.objects.select_related("event", "predecessor")
+        .prefetch_related(
+            "sources",
+            Prefetch("predecessor__claims", queryset=period_claims, to_attr="period_claims"),
+        )
+        .order_by("window_end", "pk")
+    )
+    claims = Claim.objects.select_related("body", "source").latest_first()
+    asks = Ask.objects.select_related("body", "source").order_by("made_on", "pk")
+    return [
+        Prefetch(relation, queryset=queryset[:MAX_RELATED_ITEMS], to_attr=f"{relation}_shown")
+        for relation, queryset in (("deadlines", deadlines), ("claims", claims), ("asks", asks))
+    ]
+
+
+def advocacy_rows(commitment, relation: str) -> list:
+    """The deadlines, claims or asks a representation shows, loaded with the others if the
+    queryset did not prefetch them (a single commitment after a write)."""
+    if not hasattr(commitment, f"{relation}_shown"):
+        prefetch_related_objects([commitment], *advocacy_prefetches())
+    return getattr(commitment, f"{relation}_shown")
+
+
 VERSIONED_WRITE_RESPONSES = {
     200: CommitmentSerializer,
     **schema.WRITE_ERRORS,
@@ -242,7 +477,11 @@ VERSIONED_WRITE_RESPONSES = {
         summary=_("List commitments"),
         description=_(
             "Anonymous callers see public commitments only. Filters are those of the web "
-            "list. `?format=csv` returns every matching row (no pagination) as CSV."
+            "list. `?format=csv` returns every matching row (no pagination) as CSV, with the "
+            "governing deadline's lateness, precision, basis and caveat, and the divergence, "
+            "waiting and news columns. `ordering=waiting` puts the commitments waiting "
+            "longest first (earliest outstanding ask; those without an ask last), "
+            "`ordering=last_news` those without news for longest."
         ),
         parameters=[
             OpenApiParameter(
@@ -251,7 +490,8 @@ VERSIONED_WRITE_RESPONSES = {
                 OpenApiParameter.QUERY,
                 enum=["json", "csv"],
                 description=_("csv: a spreadsheet of every matching row."),
-            )
+            ),
+            *ADVOCACY_FILTERS,
         ],
         responses={
             (200, "application/json"): CommitmentSerializer(many=True),
@@ -308,11 +548,15 @@ VERSIONED_WRITE_RESPONSES = {
         },
     ),
     history=history_schema(StaleVersionSerializer),
+    **deadline_schema(StaleVersionSerializer),
+    **evidence_schema(StaleVersionSerializer),
 )
 class CommitmentViewSet(
     ApiViewSetMixin,
     VersionedWritesMixin,
     StatusHistoryMixin,
+    DeadlineRoutesMixin,
+    EvidenceRoutesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -320,7 +564,8 @@ class CommitmentViewSet(
 ):
     """Commitments. Read: everyone (anonymous: public ones only). Create and update:
     ``add_commitment``/``change_commitment`` (editors). Delete: ``delete_commitment``
-    (administrators), and only without history. Status history: see ``history``."""
+    (administrators), and only without history. Status history: see ``history``; deadlines,
+    claims and asks: ``change_commitment`` (editors), as parts of the commitment."""
 
     filterset_class = CommitmentFilterSet
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
@@ -335,18 +580,29 @@ class CommitmentViewSet(
         return getattr(self, "as_of", None) or timezone.localdate()
 
     def get_queryset(self):
-        queryset = Commitment.objects.with_relations().with_days_overdue(self.get_as_of())
-        # Load only what the representation shows: the history needs the commitment alone,
-        # the CSV rows show tags but not citations.
-        if self.action != "history":
+        as_of = self.get_as_of()
+        # Annotated always: a stale write's answer shows the commitment as it is now.
+        queryset = Commitment.objects.with_relations().with_days_overdue(as_of).with_advocacy(as_of)
+        # Load only what the representation shows: the history and the writes of a part need
+        # the commitment alone, the CSV rows show tags but not citations, deadlines, claims
+        # or asks.
+        if self.action not in PART_ACTIONS:
             queryset = queryset.prefetch_related("tags")
             if not (self.action == "list" and self._wants_csv()):
                 queryset = queryset.prefetch_related(
-                    Prefetch("citations", queryset=Citation.objects.select_related("source"))
+                    Prefetch("citations", queryset=Citation.objects.select_related("source")),
+                    *advocacy_prefetches(),
                 )
         if not can_read_everything(self.request.user):
             queryset = queryset.public()
         return queryset
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "as_of": self.get_as_of(),
+            "read_all": can_read_everything(self.request.user),
+        }
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -368,6 +624,9 @@ class CommitmentViewSet(
             if method == "POST":
                 return ["commitments.change_commitment_status", "commitments.add_statuschange"]
             return []
+        if self.action in PART_ACTIONS:
+            # A deadline, a claim or an ask is part of the commitment, versioned with it.
+            return [] if method in ("GET", "HEAD", "OPTIONS") else ["commitments.change_commitment"]
         return model_permissions(Commitment, method)
 
     def paginate_queryset(self, queryset):

@@ -5,6 +5,8 @@ People's names (a commitment's staff owner, a status change's author) are shown 
 callers who may read everything (``can_read_everything``): anonymous callers get ``null``.
 """
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -51,6 +53,26 @@ class BlankAsNullStatusField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return super().to_representation(value) if value else None
+
+
+# Dates a record of this domain can have; far outside, a deadline's arithmetic (windows,
+# offsets) would leave the calendar.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date from 1900 to 2199: anything else is a typo."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise serializers.ValidationError(
+                _("Give a date between %(first)s and %(last)s.")
+                % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+                code="date_out_of_range",
+            )
+        return day
 
 
 def limit_items(items):

@@ -35,6 +35,15 @@ class SourceSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
+class SourceSummarySerializer(serializers.ModelSerializer):
+    """A source as shown inside a deadline, a claim or an ask."""
+
+    class Meta:
+        model = Source
+        fields = ["id", "key", "title"]
+        read_only_fields = fields
+
+
 @reference_data_schema(
     SourceSerializer,
     summaries={

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from .alerts import AlertViewSet
 from .bodies import BodyViewSet
 from .commitments import CommitmentViewSet
+from .events import EventViewSet
 from .sources import SourceViewSet
 
 app_name = "api"
@@ -46,6 +47,7 @@ router = Router()
 router.register("commitments", CommitmentViewSet, basename="commitment")
 router.register("bodies", BodyViewSet, basename="body")
 router.register("sources", SourceViewSet, basename="source")
+router.register("events", EventViewSet, basename="event")
 router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [

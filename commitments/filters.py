@@ -7,7 +7,7 @@ import datetime
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,22 @@ ORDERING_FIELDS = (
     ("outstanding_since", "waiting"),
     ("last_news_on", "last_news"),
 )
+
+
+# Orderings on a date that may be missing (no ask, no news): those rows come last both ways,
+# on every database (SQLite would put them first when ascending, PostgreSQL when descending).
+NULLS_LAST = {"outstanding_since", "last_news_on"}
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        name = value.removeprefix("-")
+        if name not in NULLS_LAST:
+            return value
+        return (
+            F(name).desc(nulls_last=True) if value.startswith("-") else F(name).asc(nulls_last=True)
+        )
 
 
 class CommitmentFilterSet(django_filters.FilterSet):
@@ -92,7 +108,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         min_value=0,
         max_value=3660,
     )
-    ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, label=_("Sort by"))
+    ordering = NullsLastOrderingFilter(fields=ORDERING_FIELDS, label=_("Sort by"))
 
     class Meta:
         model = Commitment

@@ -31,6 +31,8 @@ PUBLIC = {
     "api:body-detail",
     "api:source-list",
     "api:source-detail",
+    "api:event-list",
+    "api:event-detail",
     "api:not-found",
     "alerts:calendar_feed",
 }

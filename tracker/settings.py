@@ -270,6 +270,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "commitments.models.Status",
         "CategoryEnum": "commitments.models.Category",
+        # Several models have a "kind": each its own enum, and one name for the precision.
+        "BodyKindEnum": "commitments.models.BodyKind",
+        "EventKindEnum": "commitments.models.Event.Kind",
+        "DeadlineKindEnum": "commitments.models.Deadline.Kind",
+        "ClaimKindEnum": "commitments.models.Claim.Kind",
+        "AskKindEnum": "commitments.models.Ask.Kind",
+        "DatePrecisionEnum": "commitments.models.DatePrecision",
     },
 }
 

@@ -455,11 +455,16 @@ class Commitment(models.Model):
             return None
         return deadlines.lateness(self.due_date, deadline.precision, as_of)
 
-    def is_to_check(self, as_of: datetime.date) -> bool:
-        """Mirror of ``CommitmentQuerySet.to_check`` for a row annotated ``with_last_news``:
-        open, and its last news strictly before the no-news threshold."""
+    def is_to_check(self, as_of: datetime.date | None = None, months: int | None = None) -> bool:
+        """Mirror of ``CommitmentQuerySet.to_check``, on the ``last_news_on`` annotation
+        (``with_last_news``): open, and no news since before the threshold."""
+        as_of = as_of or timezone.localdate()
         last_news = getattr(self, "last_news_on", None)
-        return not self.is_final and last_news is not None and last_news < no_news_threshold(as_of)
+        return (
+            not self.is_final
+            and last_news is not None
+            and last_news < no_news_threshold(as_of, months)
+        )
 
     def get_days_left(self, as_of: datetime.date | None = None) -> int | None:
         """Days until the due date when open and not past (0 on the day), else ``None``."""

@@ -117,25 +117,39 @@ def _derive_window(deadline: Deadline) -> None:
             deadline.date = deadline.window_start = deadline.window_end = None
             return
         deadline.disputed = len({reading.period_end_window[1] for reading in readings}) > 1
-        counted = next(
-            (r for r in readings if r.pk == deadline.counted_reading_id),
-            min(readings, key=lambda reading: (reading.period_end_window[1], reading.pk)),
-        )
+        counted = reading_counted(deadline, _earliest_first(readings))
         deadline.precision = counted.period_precision
         deadline.date = counted.period_end_window[0]
     deadline.window_start, deadline.window_end = rules.window(deadline.date, deadline.precision)
 
 
-def readings(deadline: Deadline) -> list[Claim]:
-    """The predecessor's claimed ends a successor deadline is derived from, earliest first."""
+def readings(deadline: Deadline, claims: Iterable[Claim] | None = None) -> list[Claim]:
+    """The predecessor's claimed ends a successor deadline is derived from, earliest first.
+
+    ``claims``: the predecessor's period claims when the caller loaded them already (a list
+    prefetches them for every row), so that nothing is queried here."""
     if deadline.basis != Deadline.Basis.SUCCESSOR:
         return []
-    found = list(
-        Claim.objects.filter(commitment_id=deadline.predecessor_id)
-        .periods()
-        .select_related("source", "body")
+    if claims is None:
+        claims = (
+            Claim.objects.filter(commitment_id=deadline.predecessor_id)
+            .periods()
+            .select_related("source", "body")
+        )
+    return _earliest_first(
+        claim for claim in claims if claim.kind == Claim.Kind.PERIOD and claim.period_end
     )
-    return sorted(found, key=lambda reading: (reading.period_end_window[1], reading.pk))
+
+
+def _earliest_first(claims: Iterable[Claim]) -> list[Claim]:
+    return sorted(claims, key=lambda reading: (reading.period_end_window[1], reading.pk))
+
+
+def reading_counted(deadline: Deadline, found: list[Claim]) -> Claim | None:
+    """Of ``found`` (earliest first), the reading the deadline counts from: the one staff
+    chose (``counted_reading``), else the earliest defensible one."""
+    chosen = next((r for r in found if r.pk == deadline.counted_reading_id), None)
+    return chosen or (found[0] if found else None)
 
 
 # --- The governing deadline ------------------------------------------------------------------

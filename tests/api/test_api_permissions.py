@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Body, Commitment, Source
+from commitments.services.deadlines import event_save
 
 from ..factories import BodyFactory, SourceFactory
-from .conftest import ROLES, client_for
+from .conftest import ROLES, TODAY, client_for
 
 M = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -40,6 +41,41 @@ def _payload(endpoint: str, method: str, ctx) -> dict:
             "note": "Annonce du ministre",
             "version": ctx["commitment"].version,
         }
+    if endpoint == "commitment-deadlines":
+        return {
+            "label": "Rapport au Comité",
+            "basis": "expected",
+            "date": "2026-09-01",
+            "precision": "month",
+            "version": ctx["commitment"].version,
+        }
+    if endpoint == "commitment-deadline-detail":
+        return {"reasoning": "Date confirmée", "version": ctx["commitment"].version}
+    if endpoint == "commitment-claims":
+        return {
+            "side": "state",
+            "kind": "status",
+            "claimed_status": "met",
+            "text": "C'est fait",
+            "made_on": "2026-03-01",
+            "source": ctx["unused_source"].pk,
+            "version": ctx["commitment"].version,
+        }
+    if endpoint == "commitment-asks":
+        return {
+            "body": ctx["body"].pk,
+            "text": "Créer le mécanisme",
+            "made_on": "2026-03-01",
+            "source": ctx["unused_source"].pk,
+            "version": ctx["commitment"].version,
+        }
+    if endpoint == "event-list":
+        return {"key": "session-2026", "name": "Session", "date": "2026-09-01"}
+    if endpoint == "event-detail":
+        payload = {"name": "Session déplacée", "version": ctx["event"].version}
+        if method == "PUT":
+            payload.update(key=ctx["event"].key, date="2026-10-01")
+        return payload
     if endpoint == "body-list":
         return {"key": "greta", "name": "GRETA", "kind": "international_organisation"}
     if endpoint == "body-detail":
@@ -52,14 +88,35 @@ def _payload(endpoint: str, method: str, ctx) -> dict:
 
 
 def _url(endpoint: str, ctx) -> str:
-    if endpoint in {"commitment-detail", "commitment-history"}:
+    if endpoint in COMMITMENT_ROUTES:
         return reverse(f"api:{endpoint}", args=[ctx["commitment"].pk])
+    if endpoint == "commitment-deadline-detail":
+        deadline = ctx["commitment"].deadlines.get()
+        return reverse(f"api:{endpoint}", args=[ctx["commitment"].pk, deadline.pk])
+    if endpoint == "event-detail":
+        return reverse(f"api:{endpoint}", args=[ctx["event"].pk])
     if endpoint == "body-detail":
         return reverse("api:body-detail", args=[ctx["unused_body"].pk])
     if endpoint == "source-detail":
         return reverse("api:source-detail", args=[ctx["unused_source"].pk])
     return reverse(f"api:{endpoint}")
 
+
+COMMITMENT_ROUTES = {
+    "commitment-detail",
+    "commitment-history",
+    "commitment-deadlines",
+    "commitment-claims",
+    "commitment-asks",
+}
+# A deadline, a claim or an ask is part of a commitment: written by whoever may change it.
+WRITE_ONCE = {
+    "GET": (405, 405, 405, 405),
+    "POST": (401, 403, 201, 201),
+    "PUT": (405, 405, 405, 405),
+    "PATCH": (405, 405, 405, 405),
+    "DELETE": (405, 405, 405, 405),
+}
 
 # endpoint -> method -> status for (anonymous, viewer, editor, administrator)
 MATRIX = {
@@ -83,6 +140,31 @@ MATRIX = {
         "POST": (401, 403, 201, 201),
         "PUT": (405, 405, 405, 405),
         "PATCH": (405, 405, 405, 405),
+        "DELETE": (405, 405, 405, 405),
+    },
+    "commitment-deadlines": WRITE_ONCE,
+    "commitment-deadline-detail": {
+        "GET": (405, 405, 405, 405),
+        "POST": (405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405),
+        "PATCH": (401, 403, 200, 200),
+        "DELETE": (401, 403, 204, 204),
+    },
+    "commitment-claims": WRITE_ONCE,
+    "commitment-asks": WRITE_ONCE,
+    # Events are public; moving one moves commitments' deadlines: editors write them.
+    "event-list": {
+        "GET": (200, 200, 200, 200),
+        "POST": (401, 403, 201, 201),
+        "PUT": (405, 405, 405, 405),
+        "PATCH": (405, 405, 405, 405),
+        "DELETE": (405, 405, 405, 405),
+    },
+    "event-detail": {
+        "GET": (200, 200, 200, 200),
+        "POST": (405, 405, 405, 405),
+        "PUT": (401, 403, 200, 200),
+        "PATCH": (401, 403, 200, 200),
         "DELETE": (405, 405, 405, 405),
     },
     "body-list": {
@@ -130,10 +212,13 @@ def test_permission_matrix(endpoint, method, role, expected, public_commitment, 
         "body": body,
         "unused_body": BodyFactory(key="unused-body"),
         "unused_source": SourceFactory(key="unused-source"),
+        "event": event_save(data={"key": "session", "name": "Session", "date": TODAY}),
     }
     client = client_for(role)
     url = _url(endpoint, ctx)
-    data = _payload(endpoint, method, ctx) if method in {"POST", "PUT", "PATCH"} else None
+    # Deleting a deadline states the commitment's version too.
+    writes = method in {"POST", "PUT", "PATCH"} or endpoint == "commitment-deadline-detail"
+    data = _payload(endpoint, method, ctx) if writes and method != "GET" else None
     body = "" if data is None else json.dumps(data)
     response = client.generic(method, url, data=body, content_type="application/json")
     assert response.status_code == expected, response.content
@@ -143,11 +228,15 @@ def test_matrix_covers_every_routed_endpoint():
     """A new route must get a row in the matrix (alerts are covered in their own module)."""
     from api.urls import router
 
-    names = {
-        f"{basename}-{suffix}"
-        for _prefix, _viewset, basename in router.registry
-        for suffix in ("list", "detail")
-    } | {"commitment-history"}
+    names = (
+        {
+            f"{basename}-{suffix}"
+            for _prefix, _viewset, basename in router.registry
+            for suffix in ("list", "detail")
+        }
+        | COMMITMENT_ROUTES
+        | {"commitment-deadline-detail"}
+    )
     assert names - {"alert-list", "alert-detail"} <= set(MATRIX)
 
 
