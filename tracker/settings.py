@@ -208,6 +208,9 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Where django.core.mail.backends.filebased.EmailBackend writes each message, one file per
+# connection (a staging server that must send nothing), e.g. /var/lib/vigie/mail.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 # Absolute links in e-mails and calendar feeds, e.g. https://vigie.example.org (no trailing /).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Days before a due date at which a "deadline approaching" alert is raised, e.g. "30,7".
