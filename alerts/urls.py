@@ -11,5 +11,7 @@ urlpatterns = [
     path("watch/<int:pk>/remove/", views.unwatch, name="unwatch"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/reset/", views.calendar_reset, name="calendar_reset"),
-    path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
+    # <slug:> is the token's alphabet (secrets.token_urlsafe): anything else, a NUL among
+    # them, is a 404 before the database is asked.
+    path("calendar/<slug:token>.ics", feeds.calendar_feed, name="calendar_feed"),
 ]

@@ -43,7 +43,14 @@ class AlertSerializer(serializers.ModelSerializer):
         help_text=_("For a status-change alert: the new status; else null."),
     )
     raised_at = serializers.DateTimeField(source="alert.created_at", read_only=True)
-    closed_at = serializers.DateTimeField(source="alert.closed_at", read_only=True)
+    closed_at = serializers.DateTimeField(
+        source="alert.closed_at",
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "When it stopped applying (a final status, a due date moved); null while open."
+        ),
+    )
     closed_reason = serializers.ChoiceField(
         source="alert.closed_reason",
         choices=CloseReason.choices,

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_advocacy import AskInline, ClaimInline, DeadlineInline
 from .admin_filters import ArchivedListFilter, OverdueListFilter
-from .admin_forms import CommitmentAdminForm
+from .admin_forms import CommitmentAdminForm, SafeAutocompleteMixin
 from .fields import COMMITMENT_EDITABLE_FIELDS, COMMITMENT_FIELD_SECTIONS
 from .interchange import spreadsheets
 from .models import Body, Citation, Commitment, Source, StatusChange, Tag
@@ -19,7 +19,7 @@ from .services.lifecycle import commitment_archive, commitment_restore
 from .services.versions import StaleVersionError
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(SafeAutocompleteMixin, admin.TabularInline):
     model = Citation
     extra = 1
     autocomplete_fields = ["source"]
@@ -76,7 +76,7 @@ def _section(name: str) -> list[str]:
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
+class CommitmentAdmin(SafeAutocompleteMixin, spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
     """Commitments are archived, never deleted: their history must survive."""
 
     resource_classes = [spreadsheets.CommitmentResource]

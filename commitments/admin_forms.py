@@ -1,7 +1,9 @@
 """The admin's commitment form: the editable fields, what a status change needs, and the
-version read. It holds no domain rule: it asks the save service, and shows its objections."""
+version read. It holds no domain rule: it asks the save service, and shows its objections.
+Also the admin's autocomplete widgets, which survive a posted value that is not an id."""
 
 from django import forms
+from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +19,52 @@ STALE_MESSAGE = _(
     "Someone else changed this commitment after you opened it. Reload the page to see their "
     "change; nothing was saved."
 )
+
+
+class _KnownKeysOnly:
+    """Django's autocomplete widget looks up the submitted values to show them again, and
+    crashes (a 500) when one is not even a key (``"a"``, a NUL): the form's own error, "select
+    a valid choice", is shown instead; values that are not keys are simply not shown."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key_field = remote.model._meta.get_field(
+            getattr(remote, "field_name", None) or remote.model._meta.pk.name
+        )
+        keys = []
+        for item in value:
+            try:
+                key_field.to_python(item)
+            except ValidationError:
+                continue
+            keys.append(item)
+        return super().optgroups(name, keys, attr)
+
+
+class AutocompleteSelect(_KnownKeysOnly, admin_widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(_KnownKeysOnly, admin_widgets.AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteMixin:
+    """For a ModelAdmin or inline: its ``autocomplete_fields`` use the widgets above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class _DryRun(Exception):

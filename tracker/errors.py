@@ -1,9 +1,11 @@
-"""The project's last-resort error pages.
+"""The project's last-resort error pages (``handler400/403/404/500`` in ``tracker.urls``).
 
 Two promises live here: a request that fails because the database is busy (SQLite gave up
 waiting for the write lock, PostgreSQL chose it as a deadlock or serialisation victim) is
 answered 503 "try again" with what the user typed kept, never a bare 500; and every error
-under ``/api/`` is JSON, whatever raised it.
+under ``/api/`` is JSON, whatever raised it: a path no API view matches (``/api/x%0A``), a
+request Django itself refuses (a body too large, a disallowed host), a permission refused
+outside DRF. The API's own views answer their errors through ``api.exceptions``.
 """
 
 import sys
@@ -12,6 +14,7 @@ from django.db import OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 # SQLSTATEs of PostgreSQL errors that mean "another transaction was in the way; retry".
@@ -96,3 +99,34 @@ def server_error(request):
             status=500,
         )
     return render(request, "500.html", status=500)
+
+
+def _api_error(detail: str, code: str, status: int) -> JsonResponse:
+    """The shape of every API error: ``detail`` in words (translated), a stable ``code``."""
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+@requires_csrf_token
+def bad_request(request, exception):
+    """handler400: a request Django refused before any view (e.g. a body too large)."""
+    if is_api(request):
+        return _api_error(_("The request is malformed."), "bad_request", 400)
+    return defaults.bad_request(request, exception)
+
+
+@requires_csrf_token
+def permission_denied(request, exception):
+    """handler403: JSON under /api/, else Django's page."""
+    if is_api(request):
+        return _api_error(
+            _("You do not have permission to perform this action."), "permission_denied", 403
+        )
+    return defaults.permission_denied(request, exception)
+
+
+@requires_csrf_token
+def page_not_found(request, exception):
+    """handler404: under /api/, a path that no API view answers is a JSON 404 too."""
+    if is_api(request):
+        return _api_error(_("Not found."), "not_found", 404)
+    return defaults.page_not_found(request, exception)

@@ -217,6 +217,9 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Where django.core.mail.backends.filebased.EmailBackend writes each message, one file per
+# connection (a staging server that must send nothing), e.g. /var/lib/vigie/mail.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 # Absolute links in e-mails and calendar feeds, e.g. https://vigie.example.org (no trailing /).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Months without news (a status change or a claim) after which an open commitment is flagged
@@ -233,6 +236,12 @@ REST_FRAMEWORK = {
     # Deny by default: every API view states who may use it.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's three, refusing deep nesting and text no column can store (NUL...) with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "api.parsers.FormParser",
+        "api.parsers.MultiPartParser",
+    ],
     # Token first, so that an anonymous write is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from . import views
 
+handler400 = "tracker.errors.bad_request"
+handler403 = "tracker.errors.permission_denied"
+handler404 = "tracker.errors.page_not_found"
 handler500 = "tracker.errors.server_error"
 
 admin.site.site_header = "Vigie"

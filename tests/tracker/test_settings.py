@@ -72,3 +72,18 @@ def test_development_mode_runs_without_a_secret_key():
 def test_time_zone_and_language_from_the_environment():
     result = _start_django(SECRET_KEY="x", TIME_ZONE="UTC", LANGUAGE_CODE="en")
     assert result.stdout.split() == ["False", "UTC", "en"]
+
+
+def test_mail_can_be_written_to_files_in_a_directory_from_the_environment(tmp_path):
+    """A staging server sends nothing: EMAIL_FILE_PATH (with the file backend) comes from
+    the environment like every other mail setting."""
+    result = _run(
+        "import django; django.setup(); from django.core.mail import send_mail;"
+        " send_mail('Vigie', 'corps', 'vigie@example.org', ['a@example.org'])",
+        SECRET_KEY="x",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(tmp_path / "mail"),
+    )
+    assert result.returncode == 0, result.stderr
+    [written] = (tmp_path / "mail").iterdir()
+    assert "Subject: Vigie" in written.read_text()
