@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_forms import STALE_MESSAGE
+from .admin_forms import STALE_MESSAGE, SafeAutocompleteMixin
 from .fields import ASK_FIELDS, CLAIM_FIELDS, DEADLINE_FIELDS, EVENT_FIELDS
 from .models import Ask, Claim, Deadline, Event
 from .services.deadlines import deadline_save, event_save
@@ -164,7 +164,7 @@ class EventForm(ServiceForm):
         )
 
 
-class ServiceAdmin(SimpleHistoryAdmin):
+class ServiceAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     """Saves through the form's service; deleting is not offered (records are evidence)."""
 
     def save_model(self, request, obj, form, change):
