@@ -66,7 +66,7 @@ class ReadingSerializer(serializers.ModelSerializer):
     claim = serializers.IntegerField(source="pk", read_only=True)
     body = BodySummarySerializer(read_only=True, allow_null=True)
     source = SourceSummarySerializer(read_only=True)
-    end = serializers.DateField(source="period_end", read_only=True)
+    end = serializers.DateField(source="period_end", read_only=True, allow_null=True)
     precision = serializers.CharField(source="period_precision", read_only=True)
     end_window_start = serializers.SerializerMethodField(
         help_text=_("First day the claimed end may be.")
