@@ -1,13 +1,13 @@
-"""Commitments, ``/api/commitments/``: their representations and their viewset. Every write
-goes through ``commitments.services``, the same functions as the web pages; the status
-history route is :mod:`api.history`'s, the version a write states :mod:`api.versioning`'s."""
+"""Commitments, ``/api/commitments/``: the viewset and its documented filters. Every write goes
+through ``commitments.services``, the same functions as the web pages; the representations are
+:mod:`api.commitment_serializers`', the status history route :mod:`api.history`'s, the version a
+write states :mod:`api.versioning`'s."""
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,375 +15,38 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from commitments.fields import COMMITMENT_EDITABLE_FIELDS
 from commitments.filters import CommitmentFilterSet
 from commitments.models import (
-    Ask,
-    Body,
     Citation,
-    Claim,
     Commitment,
-    Deadline,
-    Status,
     StatusChange,
-    Tag,
 )
 from commitments.services.lifecycle import commitment_save
-from commitments.services.status import NOTE_MAX_LENGTH, StatusChangeInput
+from commitments.services.status import StatusChangeInput
 
 from . import schema
-from .bodies import BodySummarySerializer
-from .deadlines import DeadlineRoutesMixin, DeadlineSerializer, deadline_schema
-from .evidence import AskSerializer, ClaimSerializer, EvidenceRoutesMixin, evidence_schema
+from .commitment_serializers import (
+    CommitmentCreateSerializer,
+    CommitmentCsvSerializer,
+    CommitmentSerializer,
+    CommitmentWriteSerializer,
+    StaleVersionSerializer,
+    advocacy_prefetches,
+)
+from .deadlines import DeadlineRoutesMixin, deadline_schema
+from .evidence import EvidenceRoutesMixin, evidence_schema
 from .exceptions import field_errors
-from .fields import MAX_RELATED_ITEMS, PersonField, limit_items
-from .history import StatusChangeSerializer, StatusHistoryMixin, history_schema
+from .history import StatusHistoryMixin, history_schema
 from .permissions import can_read_everything, model_permissions
 from .renderers import CSVRenderer
 from .versioning import IF_MATCH, VersionedWritesMixin, etag, etag_header, precondition_responses
 from .viewsets import ApiViewSetMixin
-
-# Representations -----------------------------------------------------------------------------
-
-
-class CitationSerializer(serializers.ModelSerializer):
-    """What one source says about the commitment."""
-
-    source_title = serializers.CharField(source="source.title", read_only=True)
-
-    class Meta:
-        model = Citation
-        fields = ["source", "source_title", "claim"]
-        read_only_fields = fields
-
-
-class CommitmentSerializer(serializers.ModelSerializer):
-    """A commitment as read, as of today (Europe/Paris). ``due_date``, ``is_overdue``,
-    ``days_overdue`` and ``lateness`` are its governing deadline's (the open deadline that
-    lapses first); every deadline, claim and ask is listed beside them."""
-
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
-    responsible_body = BodySummarySerializer(read_only=True)
-    monitoring_body = BodySummarySerializer(read_only=True, allow_null=True)
-    owner = PersonField(
-        read_only=True,
-        allow_null=True,
-        help_text=_("Username of the staff member who follows it; null for anonymous callers."),
-    )
-    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    citations = CitationSerializer(many=True, read_only=True)
-    due_date = serializers.DateField(
-        read_only=True,
-        allow_null=True,
-        help_text=_(
-            "The last day of the governing deadline's window (the open deadline that lapses "
-            "first): 2022-09-30 for “September 2022”. Null without an open dated deadline."
-        ),
-    )
-    due_date_note = serializers.CharField(
-        read_only=True, help_text=_("The governing deadline's reasoning.")
-    )
-    is_overdue = serializers.SerializerMethodField(
-        help_text=_(
-            "Open and its governing deadline certainly lapsed: the last day of its window "
-            "is strictly before today."
-        )
-    )
-    days_overdue = serializers.SerializerMethodField(
-        help_text=_(
-            "Days since the last day of the governing deadline's window when overdue, else "
-            "null: the least it can be late for an approximate date (see lateness)."
-        )
-    )
-    lateness = serializers.SerializerMethodField(
-        help_text=_(
-            "How late the governing deadline is, no more precisely than its date is known: "
-            "“12 days late”, “more than 4 months late”, “more than 4 years late”; null "
-            "unless overdue. In the language of Accept-Language."
-        )
-    )
-    deadlines = serializers.SerializerMethodField(
-        help_text=_("Every deadline, the earliest first (at most 50).")
-    )
-    claims = serializers.SerializerMethodField(
-        help_text=_("What each side claims, the latest first (at most 50).")
-    )
-    state_claimed_status = serializers.ChoiceField(
-        choices=Status.choices,
-        read_only=True,
-        allow_null=True,
-        help_text=_("The state's latest claimed status, or null."),
-    )
-    diverging = serializers.BooleanField(
-        read_only=True,
-        help_text=_("The state's latest claimed status differs from the coalition's status."),
-    )
-    asks = serializers.SerializerMethodField(
-        help_text=_("Requests and recommendations, the earliest first (at most 50).")
-    )
-    outstanding_since = serializers.DateField(
-        read_only=True,
-        allow_null=True,
-        help_text=_("For an open commitment, the date of its earliest ask; else null."),
-    )
-    asks_count = serializers.IntegerField(read_only=True, help_text=_("How many asks."))
-    asking_bodies = serializers.IntegerField(
-        read_only=True, help_text=_("How many different bodies asked.")
-    )
-    last_news_on = serializers.DateField(
-        read_only=True,
-        allow_null=True,
-        help_text=_("The latest of its last status change and its last claim."),
-    )
-    to_check = serializers.SerializerMethodField(
-        help_text=_(
-            "Open with no news (status change or claim) for NO_NEWS_MONTHS months (12 by default)."
-        )
-    )
-    disputed = serializers.BooleanField(
-        source="has_disputed_deadline",
-        read_only=True,
-        help_text=_("A deadline whose sources disagree on the date it is derived from."),
-    )
-
-    class Meta:
-        model = Commitment
-        fields = [
-            "id",
-            "key",
-            "title",
-            "summary",
-            "category",
-            "category_label",
-            "status",
-            "status_label",
-            "responsible_body",
-            "monitoring_body",
-            "due_date",
-            "due_date_note",
-            "is_overdue",
-            "days_overdue",
-            "lateness",
-            "deadlines",
-            "claims",
-            "state_claimed_status",
-            "diverging",
-            "asks",
-            "outstanding_since",
-            "asks_count",
-            "asking_bodies",
-            "last_news_on",
-            "to_check",
-            "disputed",
-            "owner",
-            "tags",
-            "citations",
-            "is_public",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_is_overdue(self, commitment) -> bool:
-        return self.get_days_overdue(commitment) is not None
-
-    @extend_schema_field({"type": "integer", "nullable": True, "minimum": 1})
-    def get_days_overdue(self, commitment) -> int | None:
-        # From the queryset's with_days_overdue() annotation: no date arithmetic per row.
-        return commitment.days_overdue
-
-    @extend_schema_field({"type": "string", "nullable": True})
-    def get_lateness(self, commitment) -> str | None:
-        return lateness_label(commitment, self.context)
-
-    @extend_schema_field(DeadlineSerializer(many=True))
-    def get_deadlines(self, commitment) -> list:
-        rows = advocacy_rows(commitment, "deadlines")
-        return DeadlineSerializer(rows, many=True, context=self.context).data
-
-    @extend_schema_field(ClaimSerializer(many=True))
-    def get_claims(self, commitment) -> list:
-        rows = advocacy_rows(commitment, "claims")
-        return ClaimSerializer(rows, many=True, context=self.context).data
-
-    @extend_schema_field(AskSerializer(many=True))
-    def get_asks(self, commitment) -> list:
-        rows = advocacy_rows(commitment, "asks")
-        return AskSerializer(rows, many=True, context=self.context).data
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_to_check(self, commitment) -> bool:
-        return commitment.is_to_check(self.context.get("as_of"))
-
-
-def lateness_label(commitment, context) -> str | None:
-    lateness = commitment.lateness(context.get("as_of"))
-    return None if lateness is None else str(lateness)
-
-
-class CommitmentCsvSerializer(serializers.ModelSerializer):
-    """One flat spreadsheet row per commitment."""
-
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
-    responsible_body = serializers.CharField(source="responsible_body.name", read_only=True)
-    monitoring_body = serializers.CharField(
-        source="monitoring_body.name", read_only=True, default=None
-    )
-    owner = PersonField(read_only=True)
-    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    is_overdue = serializers.SerializerMethodField()
-    days_overdue = serializers.IntegerField(read_only=True)
-    due_date_display = serializers.CharField(
-        source="governing_deadline.date_display", read_only=True, default=""
-    )
-    lateness = serializers.SerializerMethodField()
-    precision = serializers.CharField(
-        source="governing_deadline.precision", read_only=True, default=""
-    )
-    basis = serializers.CharField(
-        source="governing_deadline.get_basis_display", read_only=True, default=""
-    )
-    caveat = serializers.CharField(source="governing_deadline.caveat", read_only=True, default="")
-    disputed = serializers.BooleanField(source="has_disputed_deadline", read_only=True)
-    diverging = serializers.BooleanField(read_only=True)
-    state_claimed_status = serializers.CharField(read_only=True, default="")
-    outstanding_since = serializers.DateField(read_only=True)
-    asks_count = serializers.IntegerField(read_only=True)
-    asking_bodies = serializers.IntegerField(read_only=True)
-    last_news_on = serializers.DateField(read_only=True)
-    to_check = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Commitment
-        fields = [
-            "id",
-            "key",
-            "title",
-            "category",
-            "category_label",
-            "status",
-            "status_label",
-            "responsible_body",
-            "monitoring_body",
-            "due_date",
-            "due_date_display",
-            "is_overdue",
-            "days_overdue",
-            "lateness",
-            "precision",
-            "basis",
-            "caveat",
-            "disputed",
-            "diverging",
-            "state_claimed_status",
-            "outstanding_since",
-            "asks_count",
-            "asking_bodies",
-            "last_news_on",
-            "to_check",
-            "owner",
-            "tags",
-            "is_public",
-            "version",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_is_overdue(self, commitment) -> bool:
-        return commitment.days_overdue is not None
-
-    def get_lateness(self, commitment) -> str | None:
-        return lateness_label(commitment, self.context)
-
-    def get_to_check(self, commitment) -> bool:
-        return commitment.is_to_check(self.context.get("as_of"))
-
-
-class CommitmentWriteSerializer(serializers.ModelSerializer):
-    """The descriptive fields an editor may change (never the status: see the history)."""
-
-    responsible_body = serializers.PrimaryKeyRelatedField(queryset=Body.objects.all())
-    monitoring_body = serializers.PrimaryKeyRelatedField(
-        queryset=Body.objects.all(), allow_null=True, required=False
-    )
-    owner = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
-        allow_null=True,
-        required=False,
-        help_text=_("Username of the staff member who follows it."),
-    )
-    tags = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Tag.objects.all(), many=True, required=False
-    )
-    version = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        write_only=True,
-        help_text=_("The version you read. Required unless an If-Match header carries the ETag."),
-    )
-
-    class Meta:
-        model = Commitment
-        fields = [*COMMITMENT_EDITABLE_FIELDS, "version"]
-
-    def validate_tags(self, tags):
-        return limit_items(tags)
-
-
-class CommitmentCreateSerializer(CommitmentWriteSerializer):
-    """A new commitment and the first entry of its history, which sets its status."""
-
-    status = serializers.ChoiceField(
-        choices=Status.choices,
-        default=Status.NOT_STARTED,
-        help_text=_("Initial status, recorded as the first history entry."),
-    )
-    effective_date = serializers.DateField(
-        required=False,
-        help_text=_("When the initial status took effect; today if omitted. Not in the future."),
-    )
-    note = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=NOTE_MAX_LENGTH,
-        help_text=_("Why the commitment has this status, with a reference."),
-    )
-
-    class Meta(CommitmentWriteSerializer.Meta):
-        fields = [f for f in CommitmentWriteSerializer.Meta.fields if f != "version"] + [
-            "status",
-            "effective_date",
-            "note",
-        ]
-
-    def validate(self, attrs):
-        attrs.setdefault("effective_date", timezone.localdate())
-        return attrs
-
-
-class StaleVersionSerializer(serializers.Serializer):
-    """Body of 409/412: the write was refused because the commitment changed meanwhile."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    current = CommitmentSerializer(help_text=_("The commitment as it is now."))
-    latest_change = StatusChangeSerializer(
-        allow_null=True, help_text=_("Its latest status change, if any.")
-    )
-
 
 # The viewset ---------------------------------------------------------------------------------
 
@@ -433,35 +96,6 @@ ADVOCACY_FILTERS = [
 
 # Routes about one part of a commitment: they load the commitment alone.
 PART_ACTIONS = {"history", "deadlines", "deadline_detail", "claims", "asks"}
-
-
-def advocacy_prefetches() -> list[Prefetch]:
-    """Deadlines (with their event, sources and, for successors, the predecessor's claimed
-    periods), claims and asks, with their bodies and sources: one query each for a whole
-    page, at most ``MAX_RELATED_ITEMS`` (50) of each per commitment, in ``<relation>_shown``."""
-    period_claims = Claim.objects.periods().select_related("source", "body")
-    deadlines = (
-        Deadline.objects.select_related("event", "predecessor")
-        .prefetch_related(
-            "sources",
-            Prefetch("predecessor__claims", queryset=period_claims, to_attr="period_claims"),
-        )
-        .order_by("window_end", "pk")
-    )
-    claims = Claim.objects.select_related("body", "source").latest_first()
-    asks = Ask.objects.select_related("body", "source").order_by("made_on", "pk")
-    return [
-        Prefetch(relation, queryset=queryset[:MAX_RELATED_ITEMS], to_attr=f"{relation}_shown")
-        for relation, queryset in (("deadlines", deadlines), ("claims", claims), ("asks", asks))
-    ]
-
-
-def advocacy_rows(commitment, relation: str) -> list:
-    """The deadlines, claims or asks a representation shows, loaded with the others if the
-    queryset did not prefetch them (a single commitment after a write)."""
-    if not hasattr(commitment, f"{relation}_shown"):
-        prefetch_related_objects([commitment], *advocacy_prefetches())
-    return getattr(commitment, f"{relation}_shown")
 
 
 VERSIONED_WRITE_RESPONSES = {
