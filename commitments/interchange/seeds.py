@@ -10,6 +10,9 @@
   its label, a claim and an ask by their source and text) and never changed once there; events
   are known by their key. Deadlines come last, once every commitment and claim is in, since a
   successor deadline is derived from the claims about the commitment it follows.
+- Tags are named in ``tags.yaml`` (slug and the name staff read, with its accents). A tag
+  still carrying the name an earlier loader made up from its slug ("Cooperation", "Onu") is
+  renamed; a name staff gave is kept. A commitment may only use a tag of that file.
 - Any malformed entry stops the load with the file, the entry and the reason, and the whole load
   is rolled back.
 """
@@ -55,7 +58,7 @@ from commitments.services.evidence import ask_record, claim_record
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import StatusChangeInput, status_change_record
 
-SEED_FILES = ("bodies.yaml", "sources.yaml", "events.yaml", "commitments.yaml")
+SEED_FILES = ("tags.yaml", "bodies.yaml", "sources.yaml", "events.yaml", "commitments.yaml")
 
 
 class SeedError(Exception):
@@ -70,6 +73,7 @@ class SeedError(Exception):
 class SeedReport:
     created: dict[str, int] = dataclasses.field(default_factory=dict)
     kept: dict[str, int] = dataclasses.field(default_factory=dict)
+    renamed: dict[str, int] = dataclasses.field(default_factory=dict)
     history_recorded: int = 0
     history_kept_for_staff: list[str] = dataclasses.field(default_factory=list)
 
@@ -84,6 +88,7 @@ def load_seeds(seed_dir: Path, *, today: datetime.date | None = None) -> SeedRep
     entries = {name: _read(seed_dir / name) for name in SEED_FILES}
     report = SeedReport()
     with transaction.atomic():
+        tags = _load_tags(entries["tags.yaml"], report)
         bodies = _load_records(
             Body, "bodies.yaml", entries["bodies.yaml"], set(BODY_FIELDS), report, kind="bodies"
         )
@@ -99,7 +104,7 @@ def load_seeds(seed_dir: Path, *, today: datetime.date | None = None) -> SeedRep
         refs = _Refs(bodies=bodies, sources=sources, events=events, commitments={})
         loaded = []
         for index, entry in enumerate(entries["commitments.yaml"], start=1):
-            commitment = _load_commitment(entry, index, bodies, sources, report, today)
+            commitment = _load_commitment(entry, index, bodies, sources, tags, report, today)
             refs.commitments[commitment.key] = commitment
             loaded.append((index, entry, commitment))
         for index, entry, commitment in loaded:
@@ -193,7 +198,7 @@ def _load_records(model, file, entries, allowed, report, *, kind) -> dict[str, A
     return existing
 
 
-def _load_commitment(entry, index, bodies, sources, report, today) -> Commitment:
+def _load_commitment(entry, index, bodies, sources, tags, report, today) -> Commitment:
     file = "commitments.yaml"
     label = _entry_label(index, entry)
     _check_fields(file, label, entry, set(COMMITMENT_SEED_FIELDS))
@@ -257,14 +262,17 @@ def _load_commitment(entry, index, bodies, sources, report, today) -> Commitment
             fields[name] = bool(field.get_default() if value is None else value)
         else:
             fields[name] = value or field.get_default()
-    tags = [_tag(slug) for slug in entry.get("tags") or []]
+    unknown_tags = sorted({str(slug) for slug in entry.get("tags") or []} - set(tags))
+    if unknown_tags:
+        raise SeedError(file, label, f"tag(s) not in tags.yaml: {', '.join(unknown_tags)}")
+    commitment_tags = [tags[str(slug)] for slug in entry.get("tags") or []]
     commitment = Commitment.all_objects.filter(key=fields["key"]).first()
     try:
         if commitment is None:
             first_status, first_date, first_note, first_sources = steps[0]
             commitment = commitment_save(
                 commitment=None,
-                data={**fields, "tags": tags},
+                data={**fields, "tags": commitment_tags},
                 expected_version=None,
                 status_change=StatusChangeInput(
                     first_status, first_date, first_note, tuple(first_sources)
@@ -461,9 +469,44 @@ def _record_missing_history(commitment, steps, report, today) -> None:
         report.history_recorded += 1
 
 
-def _tag(slug: str) -> Tag:
-    slug = slugify(slug)
-    tag, _created = Tag.objects.get_or_create(
-        slug=slug, defaults={"name": slug.replace("-", " ").capitalize()}
-    )
-    return tag
+def _slug_made_name(slug: str) -> str:
+    """The name earlier loaders made up from a slug ("cooperation" -> "Cooperation")."""
+    return slug.replace("-", " ").capitalize()
+
+
+def _load_tags(entries, report) -> dict[str, Tag]:
+    """Create the tags missing by slug, rename those still named after their slug; by slug."""
+    file = "tags.yaml"
+    wanted: dict[str, str] = {}
+    for index, entry in enumerate(entries, start=1):
+        slug = entry.get("slug")
+        label = f"entry {index} (slug {slug!r})" if slug else f"entry {index}"
+        unknown = sorted(set(entry) - {"slug", "name"})
+        if unknown:
+            raise SeedError(file, label, f"unknown field(s): {', '.join(unknown)}")
+        name = str(entry.get("name") or "").strip()
+        if not slug or not name:
+            raise SeedError(file, label, "slug and name are both required")
+        if slug != slugify(slug):
+            raise SeedError(file, label, f"{slug!r} is not a slug (lowercase ASCII, hyphens)")
+        if slug in wanted:
+            raise SeedError(file, label, f"duplicate slug {slug!r}")
+        tag = Tag(slug=slug, name=name)
+        try:
+            tag.full_clean(validate_unique=False)
+        except ValidationError as error:
+            raise SeedError(file, label, _validation_reason(error)) from error
+        wanted[slug] = name
+    tags = Tag.objects.in_bulk(list(wanted), field_name="slug")
+    for slug, name in wanted.items():
+        tag = tags.get(slug)
+        if tag is None:
+            tags[slug] = Tag.objects.create(slug=slug, name=name)
+            report.count("created", "tags")
+        elif tag.name == _slug_made_name(slug) and tag.name != name:
+            tag.name = name
+            tag.save(update_fields=["name"])
+            report.count("renamed", "tags")
+        else:
+            report.count("kept", "tags")
+    return tags

@@ -27,10 +27,23 @@ class Command(BaseCommand):
             report = load_seeds(Path(dir))
         except SeedError as error:
             raise CommandError(f"Seed data not loaded, nothing written: {error}") from error
-        for kind in ("bodies", "sources", "events", "commitments", "claims", "asks", "deadlines"):
+        for kind in (
+            "tags",
+            "bodies",
+            "sources",
+            "events",
+            "commitments",
+            "claims",
+            "asks",
+            "deadlines",
+        ):
             self.stdout.write(
                 f"{kind}: {report.created.get(kind, 0)} created, "
                 f"{report.kept.get(kind, 0)} already present (kept as they are)"
+            )
+        if report.renamed.get("tags"):
+            self.stdout.write(
+                f"tags: {report.renamed['tags']} renamed from their slug to their real name"
             )
         self.stdout.write(f"history entries recorded: {report.history_recorded}")
         for key in report.history_kept_for_staff:
