@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .expressions import DaysBetween
+from .formatting import long_date
 
 DAY, MONTH, YEAR = "day", "month", "year"
 
@@ -54,14 +55,14 @@ def shift(day: datetime.date, precision: str, offset_days: int) -> datetime.date
 
 
 def format_approximate(day: datetime.date | None, precision: str) -> str:
-    """A date as precisely as it is known: "18 octobre 2022", "septembre 2022", "2021"."""
+    """A date as precisely as it is known: "1er octobre 2022", "septembre 2022", "2021"."""
     if day is None:
         return ""
     if precision == YEAR:
         return str(day.year)
     if precision == MONTH:
         return date_format(day, "YEAR_MONTH_FORMAT")
-    return date_format(day, "DATE_FORMAT")
+    return long_date(day)
 
 
 def whole_months_between(start: datetime.date, end: datetime.date) -> int:

@@ -5,6 +5,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from commitments import formatting
+
 register = template.Library()
 
 
@@ -92,3 +94,34 @@ def waited(day, as_of, precision="day"):
     from commitments.deadlines import waited as waited_since
 
     return waited_since(day, precision, as_of)
+
+
+# Dates and numbers, one format per context (``commitments.formatting``).
+@register.filter
+def long_date(value):
+    """Prose: "1er décembre 2026"."""
+    return formatting.long_date(value)
+
+
+@register.filter
+def long_datetime(value):
+    """Prose: "1er décembre 2026 à 14:05"."""
+    return formatting.long_datetime(value)
+
+
+@register.filter
+def short_date(value):
+    """Table cells: "01/12/2026"."""
+    return formatting.short_date(value)
+
+
+@register.filter
+def short_datetime(value):
+    """Table cells: "01/12/2026 14:05"."""
+    return formatting.short_datetime(value)
+
+
+@register.filter
+def number(value):
+    """ "1 234" in French."""
+    return formatting.format_number(value)

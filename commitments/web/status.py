@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from commitments.formatting import long_date
 from commitments.services.versions import StaleVersionError
 
 from .access import SOURCE_PERMISSION, STATUS_PERMISSION, request_as_of
@@ -70,13 +70,26 @@ def render_status_form(request, commitment, form, *, conflict=None, status=200):
 
 
 def django_date(value) -> str:
-    return date_format(value, "DATE_FORMAT")
+    return long_date(value)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required(STATUS_PERMISSION, raise_exception=True)
 def bulk_update(request):
-    """Record one status change on several commitments, all or none (editors)."""
+    """Record one status change on several commitments, all or none (editors).
+
+    Reached by GET (a reload, a bookmark, the login's return after a lapsed session), it sends
+    to the list, where the commitments are chosen, instead of a blank "405" page.
+    """
+    if request.method != "POST":
+        messages.info(
+            request,
+            _(
+                "To change several statuses at once, tick the commitments in the list, "
+                "then choose the status below it."
+            ),
+        )
+        return HttpResponseRedirect(reverse("commitments:list"))
     form = BulkStatusForm(
         request.POST,
         prefix="bulk",

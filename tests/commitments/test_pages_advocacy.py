@@ -232,7 +232,7 @@ def test_chase_section_counts_and_links(viewer_client, world, editor):
     assert "À relancer cette semaine" in html
     assert "Première visite" in html
     # Never "no lapsed deadline" above a count of overdue commitments.
-    assert "Aucune échéance dépassée à prendre en compte" not in html
+    assert "Aucune échéance dépassée à traiter" not in html
     assert "Aucune nouvelle échéance dépassée depuis le 24 novembre 2026" in html
     assert "3 engagements en retard" in html
     # Every count opens the list it counts.
