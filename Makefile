@@ -1,5 +1,6 @@
 # Vigie: two commands on a fresh machine with Python 3.11+ and make.
-#   make run   set up, migrate, load the seeds, create demo accounts, serve on 127.0.0.1:8000
+#   make run   set up, migrate, load the seeds, create demo accounts (the editor owns a few
+#              overdue commitments, alerts raised once), serve on 127.0.0.1:8000
 #   make test  install the test tools and run the whole suite
 
 PYTHON ?= python3
@@ -31,6 +32,7 @@ setup: $(VENV)/.installed-app
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py load_seeds
 	$(RUN_ENV) $(BIN)/python manage.py create_demo_users
+	$(RUN_ENV) $(BIN)/python manage.py demo_alerts
 
 run: setup
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .admin_advocacy import AskInline, ClaimInline, DeadlineInline
 from .admin_filters import ArchivedListFilter, OverdueListFilter
 from .admin_forms import CommitmentAdminForm, SafeAutocompleteMixin
+from .admin_titles import TitlesMixin
 from .fields import COMMITMENT_EDITABLE_FIELDS, COMMITMENT_FIELD_SECTIONS
 from .interchange import spreadsheets
 from .models import Body, Citation, Commitment, Source, StatusChange, Tag
@@ -76,7 +77,9 @@ def _section(name: str) -> list[str]:
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(SafeAutocompleteMixin, spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
+class CommitmentAdmin(
+    TitlesMixin, SafeAutocompleteMixin, spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin
+):
     """Commitments are archived, never deleted: their history must survive."""
 
     resource_classes = [spreadsheets.CommitmentResource]
@@ -198,7 +201,7 @@ class CommitmentAdmin(SafeAutocompleteMixin, spreadsheets.SpreadsheetMixin, Simp
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(TitlesMixin, admin.ModelAdmin):
     """Append-only: viewable here, recorded only through the commitment's status."""
 
     list_display = [
@@ -226,7 +229,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Body)
-class BodyAdmin(spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
+class BodyAdmin(TitlesMixin, spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
     resource_classes = [spreadsheets.BodyResource]
     list_display = ["name", "acronym", "kind", "level", "country"]
     list_filter = ["kind", "level"]
@@ -235,7 +238,7 @@ class BodyAdmin(spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
+class SourceAdmin(TitlesMixin, spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
     resource_classes = [spreadsheets.SourceResource]
     list_display = ["title", "publisher", "publication_date", "date_precision", "language"]
     list_filter = ["language", "publisher"]
@@ -247,7 +250,7 @@ class SourceAdmin(spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(TitlesMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_forms import STALE_MESSAGE, SafeAutocompleteMixin
+from .admin_titles import TitlesMixin
 from .fields import ASK_FIELDS, CLAIM_FIELDS, DEADLINE_FIELDS, EVENT_FIELDS
 from .models import Ask, Claim, Deadline, Event
 from .services.deadlines import deadline_save, event_save
@@ -164,7 +165,7 @@ class EventForm(ServiceForm):
         )
 
 
-class ServiceAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
+class ServiceAdmin(TitlesMixin, SafeAutocompleteMixin, SimpleHistoryAdmin):
     """Saves through the form's service; deleting is not offered (records are evidence)."""
 
     def save_model(self, request, obj, form, change):

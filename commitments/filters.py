@@ -8,6 +8,7 @@ import datetime
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
+from django.forms import NullBooleanSelect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,11 @@ ORDERING_FIELDS = (
     ("outstanding_since", "waiting"),
     ("last_news_on", "last_news"),
 )
+# Labels of the orderings whose name is not a translated label already.
+ORDERING_LABELS = {
+    "updated_at": _("Last updated"),
+    "outstanding_since": _("Outstanding since"),
+}
 
 
 # Orderings on a date that may be missing (no ask, no news): those rows come last both ways,
@@ -44,6 +50,23 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         )
 
 
+class AllYesNoSelect(NullBooleanSelect):
+    """A yes/no filter's choices: "All" (the filter is off), "Yes", "No" — not "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+    def format_value(self, value):
+        return {True: "true", False: "false", "true": "true", "false": "false"}.get(value, "")
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AllYesNoSelect)
+        super().__init__(*args, **kwargs)
+
+
 class CommitmentFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
@@ -58,7 +81,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     monitoring_body = django_filters.ModelChoiceFilter(
         queryset=Body.objects.all(), label=_("Monitoring body")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = YesNoFilter(method="filter_overdue", label=_("Overdue"))
     due_after = django_filters.DateFilter(
         field_name="due_date", lookup_expr="gte", label=_("Due on or after")
     )
@@ -74,20 +97,20 @@ class CommitmentFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         label=_("Tag"),
     )
-    unowned = django_filters.BooleanFilter(
+    unowned = YesNoFilter(
         field_name="owner", lookup_expr="isnull", label=_("Without a staff owner")
     )
-    diverging = django_filters.BooleanFilter(
+    diverging = YesNoFilter(
         method="filter_diverging",
         label=_("State's claim diverges"),
         help_text=_("The state's latest claimed status differs from the coalition's."),
     )
-    to_check = django_filters.BooleanFilter(
+    to_check = YesNoFilter(
         method="filter_to_check",
         label=_("To check"),
         help_text=_("Open, with no status change or claim for a year (NO_NEWS_MONTHS)."),
     )
-    disputed = django_filters.BooleanFilter(
+    disputed = YesNoFilter(
         method="filter_disputed",
         label=_("Disputed deadline"),
         help_text=_("A deadline whose sources disagree on the date it is derived from."),
@@ -108,7 +131,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
         min_value=0,
         max_value=3660,
     )
-    ordering = NullsLastOrderingFilter(fields=ORDERING_FIELDS, label=_("Sort by"))
+    ordering = NullsLastOrderingFilter(
+        fields=ORDERING_FIELDS, field_labels=ORDERING_LABELS, label=_("Sort by")
+    )
 
     class Meta:
         model = Commitment
