@@ -9,6 +9,7 @@ the login page):
 - the feed itself (``feeds.calendar_feed``): whoever holds a valid token (no login).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -28,7 +29,7 @@ from .delivery import deliveries_acknowledge
 from .forms import AcknowledgeForm, InboxFilterForm
 from .links import absolute_url
 from .models import Alert, Delivery
-from .watching import watch_start, watch_stop
+from .watching import followed_commitments, watch_start, watch_stop
 
 
 class InboxView(ListView):
@@ -51,7 +52,14 @@ class InboxView(ListView):
         )
         query = self.request.GET.copy()
         query.pop("page", None)
+        # What the page's "where alerts come from" says about this user, in one query.
+        followed = followed_commitments(user=self.request.user).aggregate(
+            total=Count("pk"), owned=Count("pk", filter=Q(owner=self.request.user))
+        )
         context.update(
+            followed_count=followed["total"],
+            owned_count=followed["owned"],
+            lead_days=settings.ALERT_LEAD_DAYS,
             filter_form=self.filter_form,
             kind_counts=[(value, label, counts[value]) for value, label in Alert.Kind.choices],
             current_kind=self.request.GET.get("kind", ""),
