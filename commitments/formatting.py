@@ -6,7 +6,8 @@ One format per context:
   2022" (French writes the first day of a month as an ordinal, "1er"); in English "Dec. 1, 2026";
   ``long_datetime`` adds the time: "1er décembre 2026 à 14:05".
 - **tables** (columns of dates to compare at a glance): ``short_date`` — "01/12/2026"
-  (``short_datetime``: "01/12/2026 14:05").
+  (``short_datetime``: "01/12/2026 14:05"). It is also what Django writes by itself in French
+  (the admin's lists, a date shown with no format): ``tracker/formats/fr``.
 - a date known only to the month or year is written as known, in either context:
   ``commitments.deadlines.format_approximate`` ("décembre 2026", "2026").
 - **numbers** shown to staff: ``format_number`` — "1 234" in French (non-breaking space), "1,234"
@@ -32,9 +33,10 @@ def long_date(day: datetime.date | None) -> str:
         return ""
     if isinstance(day, datetime.datetime):
         day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
-    if _is_french() and day.day == 1:
-        # Django's French DATE_FORMAT is "j F Y"; the first of the month is an ordinal.
-        return "1er " + date_format(day, "F Y")
+    if _is_french():
+        # The first of the month is an ordinal. (The project's French DATE_FORMAT is the
+        # table format, see tracker/formats.)
+        return date_format(day, r"\1\e\r F Y" if day.day == 1 else "j F Y")
     return date_format(day, "DATE_FORMAT")
 
 
