@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .expressions import DaysBetween
-from .formatting import long_date
+from .formatting import format_number, long_date
 
 DAY, MONTH, YEAR = "day", "month", "year"
 
@@ -93,8 +93,8 @@ class Lateness:
     def __str__(self) -> str:
         """ "12 days late", "more than 4 months late", "more than 4 years late"."""
         if self.is_exact:
-            return ngettext("%(count)d day late", "%(count)d days late", self.days) % {
-                "count": self.days
+            return ngettext("%(count)s day late", "%(count)s days late", self.days) % {
+                "count": format_number(self.days)
             }
         if self.months >= 12:
             years = self.months // 12
@@ -106,8 +106,8 @@ class Lateness:
                 "more than %(count)d month late", "more than %(count)d months late", self.months
             ) % {"count": self.months}
         return ngettext(
-            "at least %(count)d day late", "at least %(count)d days late", self.days
-        ) % {"count": self.days}
+            "at least %(count)s day late", "at least %(count)s days late", self.days
+        ) % {"count": format_number(self.days)}
 
 
 def lateness(
@@ -147,9 +147,11 @@ def waited(day: datetime.date | None, precision: str, as_of: datetime.date) -> s
         ) % {"count": months}
     days = (as_of - latest).days
     if precision == DAY:
-        return ngettext("for %(count)d day", "for %(count)d days", days) % {"count": days}
-    return ngettext("for at least %(count)d day", "for at least %(count)d days", days) % {
-        "count": days
+        return ngettext("for %(count)s day", "for %(count)s days", days) % {
+            "count": format_number(days)
+        }
+    return ngettext("for at least %(count)s day", "for at least %(count)s days", days) % {
+        "count": format_number(days)
     }
 
 

@@ -216,3 +216,16 @@ def test_digest_email_says_1er(seeded):
     assert texts, "the alert job sent the owner a digest"
     for text in texts:
         assert not re.search(rf"(?<![\d/])1 ({'|'.join(MONTHS.split())})", text), text
+
+
+def test_lateness_counts_use_french_separators():
+    from commitments.deadlines import Lateness, waited
+
+    late = Lateness(days=1234, months=40, since=datetime.date(2023, 8, 15), precision=DAY)
+    with translation.override("fr"):
+        assert str(late) == "en retard de 1\xa0234 jours"
+        assert waited(datetime.date(2023, 8, 15), DAY, datetime.date(2023, 8, 20)) == (
+            "depuis 5 jours"
+        )
+    with translation.override("en"):
+        assert str(late) == "1,234 days late"
