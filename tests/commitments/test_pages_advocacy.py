@@ -197,7 +197,7 @@ def test_to_check_after_a_year_without_news(viewer_client, world):
     # Every commitment's only news is its first history entry on 1 January 2020.
     html = page(viewer_client, world["crc"])
     assert "À vérifier" in html
-    assert "1 janvier 2020" in html
+    assert "1er janvier 2020" in html
 
 
 def test_english_page(viewer_client, viewer, world):

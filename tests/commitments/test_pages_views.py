@@ -159,7 +159,11 @@ def test_admin_link_only_for_staff(client, viewer, administrator, db):
 def test_pages_refuse_writes_they_do_not_take(editor_client, commitment):
     assert editor_client.post(reverse("commitments:list")).status_code == 405
     assert editor_client.post(commitment.get_absolute_url()).status_code == 405
-    assert editor_client.get(reverse("commitments:bulk_update")).status_code == 405
+    # Reached by GET (a reload, the login's return), the bulk update sends to the list, where
+    # commitments are chosen, with a hint: never a blank 405 page.
+    response = editor_client.get(reverse("commitments:bulk_update"), follow=True)
+    assert response.redirect_chain == [(reverse("commitments:list"), 302)]
+    assert "cochez les engagements dans la liste" in response.content.decode()
 
 
 def test_unknown_commitment_is_404(editor_client, db):
