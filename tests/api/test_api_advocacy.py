@@ -268,7 +268,7 @@ class TestDeadlineWrites:
         body = response.json()
         assert (
             body["lateness"]
-            == f"{(datetime.date(2026, 3, 15) - datetime.date(2021, 11, 18)).days} days late"
+            == f"{(datetime.date(2026, 3, 15) - datetime.date(2021, 11, 18)).days:,} days late"
         )
         assert body["sources"] == [{"id": source.pk, "key": source.key, "title": source.title}]
         assert body["commitment_version"] == crc.version + 1
