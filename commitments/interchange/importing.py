@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -173,6 +173,16 @@ def _import_rows(sheet: Sheet, matched: list, rows, *, user, today) -> list[RowR
         except ValidationError as error:
             row.action = ERROR
             row.errors = _row_errors(sheet, line, error)
+        except IntegrityError:
+            # A record written meanwhile by someone else (the same key, the same name).
+            row.action = ERROR
+            row.errors = [
+                RowError(
+                    line,
+                    "",
+                    _("This row conflicts with a record saved meanwhile: check the file again."),
+                )
+            ]
         except StaleVersionError as error:
             row.action = ERROR
             row.errors = [

@@ -103,6 +103,7 @@ def download(request, kind: str, what: str, fmt: str):
     sheet = SHEETS[kind]
     if what == "template":
         rows = [writing.example_row(sheet)]
+        # Translators: a file name: no accents or spaces.
         filename = f"vigie-{kind}-{_('template')}"
     else:
         rows = writing.export_rows(sheet, writing.export_queryset(sheet))

@@ -104,6 +104,16 @@ def test_editors_and_administrators_use_the_page(client, editor, administrator):
         assert "Tableurs" in response.content.decode()
 
 
+def test_the_upload_checks_the_csrf_token(editor, refs):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    rows = [FRENCH_HEADER, ["a", "A", "Législation", "miprof", "", "Annoncé"]]
+    assert upload(client, xlsx(rows)).status_code == 403
+    assert client.post(CONFIRM, {"token": "x"}).status_code == 403
+
+
 def test_the_nav_link_shows_for_editors_only(client, viewer, editor):
     client.force_login(viewer)
     assert INDEX not in client.get(reverse("commitments:list")).content.decode()
