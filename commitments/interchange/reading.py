@@ -32,15 +32,16 @@ def read_table(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
                 "“CSV UTF-8”, then import it again."
             )
         )
-    header, rows = bounds.numbered_table(bounds.csv_rows(data, delimiter=_separator(data)))
+    header, rows = bounds.numbered_table(bounds.csv_rows(data, delimiter=separator(data)))
     if not header:
         raise bounds.ImportRefused(_("The file is empty: it has no header row."))
     return header, rows
 
 
-def _separator(data: bytes) -> str:
+def separator(data: bytes | str) -> str:
     """The separator of the header line: the one of ``SEPARATORS`` it holds most of."""
-    first_line = data[:4096].split(b"\n", 1)[0]
+    head = data[:4096]
+    first_line = (head.encode() if isinstance(head, str) else head).split(b"\n", 1)[0]
     counts = {sep: first_line.count(sep.encode()) for sep in SEPARATORS}
     best = max(SEPARATORS, key=lambda sep: counts[sep])
     return best if counts[best] else ","

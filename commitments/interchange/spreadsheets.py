@@ -48,6 +48,7 @@ from commitments.services.versions import StaleVersionError
 
 from . import bounds
 from .formulas import neutralise
+from .reading import separator
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class BoundedCSV(base_formats.CSV):
 
     def create_dataset(self, in_stream):
         bounds.check_size(len(in_stream))
-        return _dataset(*bounds.table(bounds.csv_rows(in_stream)))
+        rows = bounds.csv_rows(in_stream, delimiter=separator(in_stream))
+        return _dataset(*bounds.table(rows))
 
 
 class XLSXWithFormulae(base_formats.XLSX):
