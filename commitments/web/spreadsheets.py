@@ -130,9 +130,7 @@ def upload(request):
             bounds.check_size(announced)
         except bounds.ImportRefused as error:
             refusal = str(error)
-        response = _render_index(request, ImportForm(kinds=kinds), refusal=refusal, status=413)
-        response["Connection"] = "close"
-        return response
+        return _render_index(request, ImportForm(kinds=kinds), refusal=refusal, status=413)
     return _upload_checked(request, kinds)
 
 

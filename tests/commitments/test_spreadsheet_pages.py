@@ -502,3 +502,42 @@ def test_a_zip_bomb_is_refused_quickly(editor_client, refs):
 def test_files_that_are_not_spreadsheets(editor_client, refs, content, name, expected):
     assert expected in _refused(upload(editor_client, content, name=name))
     assert Commitment.objects.count() == 0
+
+
+def test_an_announced_oversized_upload_is_answered_before_its_body_is_sent(
+    live_server, transactional_db, settings
+):
+    """Over a real socket: headers announcing 50 MB and a few bytes of body get the 413 page
+    at once, so a worker never waits for (or stores) the rest."""
+    import socket
+    from urllib.parse import urlparse
+
+    from django.test import Client
+
+    from accounts import roles
+    from tests.factories import UserFactory
+
+    roles.ensure_groups()
+    client = Client()
+    client.force_login(UserFactory(username="redacteur", groups=[roles.EDITORS]))
+    session = client.cookies["sessionid"].value
+    address = urlparse(live_server.url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
+        connection.sendall(
+            (
+                f"POST {UPLOAD} HTTP/1.1\r\nHost: {address.netloc}\r\n"
+                f"Cookie: sessionid={session}\r\nAccept-Language: fr\r\n"
+                "Content-Type: multipart/form-data; boundary=xyz\r\n"
+                f"Content-Length: {50 * 1024 * 1024}\r\n\r\n--xyz\r\n"
+            ).encode()
+        )
+        started = time.monotonic()
+        answer = b""
+        while b"</html>" not in answer:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    assert time.monotonic() - started < 3
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert "trop volumineux" in answer.decode("utf-8", "replace")
