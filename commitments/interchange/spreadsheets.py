@@ -11,6 +11,9 @@ recorded, all through ``commitment_save`` (origin "import", author the importing
 a row about a commitment that changed since the file was exported is refused.
 
 The admin's import pages (``SpreadsheetMixin``) live here too, beside the resources they use.
+They keep the technical column names; staff import from their own pages
+(``commitments/web/spreadsheets.py``: ``columns.py``, ``reading.py``, ``importing.py``,
+``writing.py``), with French or English headings. Both read files within ``bounds.py``.
 """
 
 import datetime

@@ -541,3 +541,19 @@ def test_an_announced_oversized_upload_is_answered_before_its_body_is_sent(
     assert time.monotonic() - started < 3
     assert answer.startswith(b"HTTP/1.1 413")
     assert "trop volumineux" in answer.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"kind": "nonsense"}, {"kind": "commitments"}, {"kind": "\x00", "file": "text"}],
+)
+def test_a_junk_upload_is_the_form_again(editor_client, refs, data):
+    response = editor_client.post(UPLOAD, data, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 400
+    assert "Le fichier a été refusé" in response.content.decode()
+
+
+def test_downloads_of_unknown_kinds_or_formats_are_404(editor_client):
+    assert editor_client.get(download("users", "export", "csv")).status_code == 404
+    assert editor_client.get(download("bodies", "export", "pdf")).status_code == 404
+    assert editor_client.get(download("bodies", "dump", "csv")).status_code == 404
