@@ -88,13 +88,13 @@ def check_archive(data: bytes) -> None:
         )
 
 
-def csv_rows(data: bytes | str) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(data: bytes | str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """The CSV file's rows with the line each starts on, decoded as UTF-8 line by line.
 
     Nothing past the row being read is decoded, so a refusal at row N costs N rows.
     """
     lines = _decoded_lines(data)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, delimiter=delimiter)
     while True:
         line = reader.line_num + 1
         try:
@@ -113,7 +113,7 @@ def csv_rows(data: bytes | str) -> Iterator[tuple[int, list[str]]]:
             raise ImportRefused(
                 _(
                     "Line %(line)s is not valid CSV. Check the file was saved as “CSV UTF-8”, "
-                    "with commas between cells."
+                    "with commas or semicolons between cells."
                 )
                 % {"line": line}
             ) from None
@@ -149,7 +149,14 @@ def _decoded_lines(data: bytes | str) -> Iterator[str]:
 
 
 def table(rows: Iterable[tuple[int, list]]) -> tuple[list[str], list[list]]:
-    """The header and the non-empty rows, within the row limit and the header's width.
+    """The header and the non-empty rows, within the row limit and the header's width."""
+    header, body = numbered_table(rows)
+    return header, [cells for _line, cells in body]
+
+
+def numbered_table(rows: Iterable[tuple[int, list]]) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header and the non-empty rows with their line numbers, within the row limit and
+    the header's width.
 
     Trailing empty cells beyond the header are dropped and short rows padded with empty
     cells, as spreadsheets write them; a cell beyond the header that holds a value is refused.
@@ -182,5 +189,5 @@ def table(rows: Iterable[tuple[int, list]]) -> tuple[list[str], list[list]]:
                 _("Line %(line)s has %(count)s cells, but the header row names %(width)s columns.")
                 % {"line": line, "count": len(cells), "width": width}
             )
-        body.append(cells[:width] + [""] * (width - len(cells)))
+        body.append((line, cells[:width] + [""] * (width - len(cells))))
     return header, body

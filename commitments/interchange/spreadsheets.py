@@ -11,6 +11,9 @@ recorded, all through ``commitment_save`` (origin "import", author the importing
 a row about a commitment that changed since the file was exported is refused.
 
 The admin's import pages (``SpreadsheetMixin``) live here too, beside the resources they use.
+They keep the technical column names; staff import from their own pages
+(``commitments/web/spreadsheets.py``: ``columns.py``, ``reading.py``, ``importing.py``,
+``writing.py``), with French or English headings. Both read files within ``bounds.py``.
 """
 
 import datetime
@@ -48,6 +51,7 @@ from commitments.services.versions import StaleVersionError
 
 from . import bounds
 from .formulas import neutralise
+from .reading import separator
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +74,8 @@ class BoundedCSV(base_formats.CSV):
 
     def create_dataset(self, in_stream):
         bounds.check_size(len(in_stream))
-        return _dataset(*bounds.table(bounds.csv_rows(in_stream)))
+        rows = bounds.csv_rows(in_stream, delimiter=separator(in_stream))
+        return _dataset(*bounds.table(rows))
 
 
 class XLSXWithFormulae(base_formats.XLSX):

@@ -95,12 +95,12 @@ def rows(commitments: Iterable, *, base_url: str, as_of: datetime.date) -> Itera
 
 def to_csv(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=";")  # the separator French spreadsheets expect
     writer.writerow([neutralise(h) for h in headers()])
     for row in rows(commitments, base_url=base_url, as_of=as_of):
         writer.writerow(
             [
-                value.isoformat()
+                value.strftime("%d/%m/%Y")
                 if isinstance(value, datetime.date)
                 else neutralise(value)
                 if value is not None
@@ -127,7 +127,7 @@ def to_xlsx(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
         sheet.append([xlsx_value(value) for value in row])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, datetime.date):
-                cell.number_format = "yyyy-mm-dd"
+                cell.number_format = "dd/mm/yyyy"
     widths = [60, 16, 24, 36, 36, 12, 10, 14, 60, 50, 40]
     widths += [18, 10, 16, 24, 40, 28, 16, 10, 14, 8, 14, 10]
     for index, width in enumerate(widths, start=1):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access, dashboard, detail, lists, status
+from . import access, dashboard, detail, lists, spreadsheets, status
 
 app_name = "commitments"
 
@@ -18,5 +18,13 @@ urlpatterns = [
     path("commitments/bulk-status/", status.bulk_update, name="bulk_update"),
     path("commitments/<int:pk>/", detail.CommitmentDetailView.as_view(), name="detail"),
     path("commitments/<int:pk>/status/", status.status_update, name="status_update"),
+    path("spreadsheets/", spreadsheets.index, name="spreadsheets"),
+    path(
+        "spreadsheets/<str:kind>/<str:what>.<str:fmt>",
+        spreadsheets.download,
+        name="spreadsheet_download",
+    ),
+    path("spreadsheets/import/", spreadsheets.upload, name="spreadsheet_upload"),
+    path("spreadsheets/import/confirm/", spreadsheets.confirm, name="spreadsheet_confirm"),
     path("language/", access.set_language, name="set_language"),
 ]

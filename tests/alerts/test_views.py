@@ -145,8 +145,9 @@ def test_inbox_query_count_is_constant(alice_client, alice, count, django_assert
     make_alerts(alice, lapsed=count, advocacy=True)
     # session, user, deliveries count (paginator), page of deliveries (with their deadlines),
     # counts per kind, commitments followed and owned (the "where alerts come from" panel),
-    # unacknowledged count for the header.
-    with django_assert_num_queries(7):
+    # unacknowledged count for the header, the user's permissions and their groups' (the menu
+    # shows Spreadsheets to editors only).
+    with django_assert_num_queries(9):
         response = alice_client.get(INBOX)
     total = Delivery.objects.filter(user=alice).count()
     assert total > count

@@ -351,7 +351,7 @@ NEW_COLUMNS = [
 
 def test_csv_export_carries_precision_basis_caveat_and_claims(viewer_client, world):
     response = viewer_client.get(reverse("commitments:overdue_export", args=["csv"]))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert all(column in rows[0] for column in NEW_COLUMNS)
     by_title = {row["Intitulé"]: row for row in rows}
     osce = by_title["Commentaires de la France sur le rapport de l'OSCE"]
@@ -371,8 +371,8 @@ def test_csv_export_of_asks(viewer_client, world):
     response = viewer_client.get(
         reverse("commitments:export", args=["csv"]), {"search": "orientation"}
     )
-    (row,) = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
-    assert row["En attente depuis"] == "2022-07-01"
+    (row,) = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    assert row["En attente depuis"] == "01/07/2022"
     assert row["Demandes"] == "3"
     assert row["Échéance (telle que connue)"] == ""
 
@@ -387,7 +387,7 @@ def test_xlsx_export_has_the_same_columns_and_neutralises_formulas(viewer_client
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
     since = header.index("En attente depuis")
     dated = [row[since] for row in sheet.iter_rows(min_row=2) if row[since].value]
-    assert dated and dated[0].number_format == "yyyy-mm-dd"
+    assert dated and dated[0].number_format == "dd/mm/yyyy"
 
 
 def test_commitment_archived_is_not_counted(viewer_client, world):

@@ -70,7 +70,7 @@ def test_neutralise(value, expected):
 def read_csv(response) -> list[list[str]]:
     content = response.content.decode("utf-8")
     assert content.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(content.removeprefix("\ufeff"))))
+    return list(csv.reader(io.StringIO(content.removeprefix("\ufeff")), delimiter=";"))
 
 
 def test_overdue_csv(viewer_client, data):
@@ -91,9 +91,9 @@ def test_overdue_csv(viewer_client, data):
     risky = rows[2]
     assert risky[1] == "Announced"
     assert risky[3] == "'=cmd|' /C calc'!A0"
-    assert risky[5] == "2024-06-05"
+    assert risky[5] == "05/06/2024"
     assert risky[6] == "10"
-    assert risky[7] == "2024-06-01"
+    assert risky[7] == "01/06/2024"
     assert risky[8] == "'+33 1 23 45 67 89 a appelé"
     assert risky[9] == "'@SUM(A1:A9)"
     assert risky[10] == f"http://testserver/commitments/{data['risky'].pk}/"
