@@ -91,6 +91,7 @@ def someone_else_changes(commitment):
         new_status="announced",
         effective_date=datetime.date(2026, 3, 1),
         expected_version=commitment.version,
+        sources=[SourceFactory()],
     )
 
 
