@@ -240,7 +240,6 @@ class SourceAdmin(spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "publisher", "publication_date", "date_precision", "language"]
     list_filter = ["kind", "language", "publisher"]
     search_fields = ["title", "publisher", "said_by", "key", "note"]
-    autocomplete_fields = ["said_by_body"]
     date_hierarchy = "publication_date"
     prepopulated_fields = {"key": ["title"]}
     # A URL typed without a scheme is taken as https (Django 6's default, chosen now).

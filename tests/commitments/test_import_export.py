@@ -369,6 +369,7 @@ class TestBadFiles:
                     title="B",
                     status="announced",
                     status_effective_date="2022-01-01",
+                    status_sources="collectif-2022",
                     version=str(existing.version),
                 ),
             ]

@@ -194,6 +194,7 @@ def test_stale_form_is_refused_with_the_other_change_shown(editor_client, commit
         new_status=Status.MET,
         effective_date="2024-06-14",
         note="Ma note à ne pas perdre",
+        sources=[SourceFactory().pk],
     )
     assert again.status_code == 302
     commitment.refresh_from_db()
@@ -360,5 +361,10 @@ def test_bulk_update_needs_a_selection_and_valid_fields(editor_client, several):
 
 
 def test_bulk_update_ignores_an_unsafe_next(editor_client, several):
-    response = bulk_post(editor_client, several, next="https://evil.example/")
+    response = bulk_post(
+        editor_client,
+        several,
+        next="https://evil.example/",
+        **{"bulk-sources": [SourceFactory().pk]},
+    )
     assert response["Location"] == reverse("commitments:list")

@@ -151,7 +151,11 @@ class TestChangeStatus:
                 commitment=commitment, new_status=Status.NOT_STARTED, effective_date=TODAY
             )
         status_change_validate(
-            commitment=commitment, new_status=Status.MET, effective_date=TODAY, today=TODAY
+            commitment=commitment,
+            new_status=Status.MET,
+            effective_date=TODAY,
+            sources=[SourceFactory()],
+            today=TODAY,
         )
         assert commitment.status_changes.count() == 1
 
