@@ -68,7 +68,15 @@ class StatusChangeCreateSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
     )
     sources = serializers.PrimaryKeyRelatedField(
-        queryset=Source.objects.all(), many=True, required=False, default=list
+        queryset=Source.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text=_(
+            "Ids of the sources backing the change: at least one (a document or an exchange, "
+            "created first through /api/sources/ if new); without one, 400 with an error on "
+            "`sources`."
+        ),
     )
     version = serializers.IntegerField(
         min_value=1,
@@ -102,7 +110,8 @@ def history_schema(stale_version_serializer) -> list:
             summary=_("Record a status change (editors)"),
             description=_(
                 "Writes the history entry and the new status together and bumps the version. "
-                "Send the version you read (field `version` or header `If-Match`)."
+                "Send the version you read (field `version` or header `If-Match`). Every change "
+                "cites at least one source."
             ),
             parameters=[schema.ID_PARAMETER, IF_MATCH, etag_header(201, 409, 412)],
             request=StatusChangeCreateSerializer,

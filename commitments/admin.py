@@ -240,9 +240,9 @@ class BodyAdmin(TitlesMixin, spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
 @admin.register(Source)
 class SourceAdmin(TitlesMixin, spreadsheets.SpreadsheetMixin, SimpleHistoryAdmin):
     resource_classes = [spreadsheets.SourceResource]
-    list_display = ["title", "publisher", "publication_date", "date_precision", "language"]
-    list_filter = ["language", "publisher"]
-    search_fields = ["title", "publisher", "key", "note"]
+    list_display = ["title", "kind", "publisher", "publication_date", "date_precision", "language"]
+    list_filter = ["kind", "language", "publisher"]
+    search_fields = ["title", "publisher", "said_by", "key", "note"]
     date_hierarchy = "publication_date"
     prepopulated_fields = {"key": ["title"]}
     # A URL typed without a scheme is taken as https (Django 6's default, chosen now).

@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
         "DeadlineKindEnum": "commitments.models.Deadline.Kind",
         "ClaimKindEnum": "commitments.models.Claim.Kind",
         "AskKindEnum": "commitments.models.Ask.Kind",
+        "SourceKindEnum": "commitments.models.SourceKind",
         "DatePrecisionEnum": "commitments.models.DatePrecision",
     },
 }

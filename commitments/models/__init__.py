@@ -23,6 +23,7 @@ from .evidence import (
     DatePrecision,
     NaturalKeyManager,
     Source,
+    SourceKind,
     Tag,
     TagManager,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "DatePrecision",
     "NaturalKeyManager",
     "Source",
+    "SourceKind",
     "Status",
     "StatusChange",
     "StatusChangeQuerySet",

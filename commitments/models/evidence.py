@@ -1,6 +1,7 @@
 """The evidence and the actors: bodies, sources (the cited documents), what each source says
 about a commitment (citations), and tags."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -110,10 +111,24 @@ class Body(models.Model):
         return self.acronym or self.name
 
 
+class SourceKind(models.TextChoices):
+    """A document, or an exchange: what someone told the coalition, and how."""
+
+    DOCUMENT = "document", _("Document")
+    MEETING = "meeting", _("Meeting")
+    CALL = "call", _("Phone call")
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("E-mail")
+
+
 class Source(models.Model):
-    """A cited document: the evidence behind a commitment or a status change."""
+    """The evidence behind a commitment or a status change: a document, or an exchange (a
+    meeting, a call, a letter, an e-mail: “La MIPROF nous a indiqué…”) with its date, in
+    ``publication_date``, and who said it."""
 
     DatePrecision = DatePrecision
+
+    Kind = SourceKind
 
     key = models.SlugField(
         _("key"),
@@ -121,10 +136,35 @@ class Source(models.Model):
         unique=True,
         help_text=_("Stable identifier used by seed files and imports, e.g. “collectif-2022”."),
     )
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=SourceKind.choices,
+        default=SourceKind.DOCUMENT,
+        help_text=_("A document, or an exchange: a meeting, a call, a letter, an e-mail."),
+    )
     title = models.CharField(
         _("title"),
         max_length=500,
-        help_text=_("Title of the document, e.g. “Entretien avec l'ambassadeur…”."),
+        help_text=_(
+            "Title of the document, or subject of the exchange, e.g. “Entretien avec "
+            "l'ambassadeur…”."
+        ),
+    )
+    said_by = models.CharField(
+        _("said by"),
+        max_length=255,
+        blank=True,
+        help_text=_("For an exchange: who said it, e.g. “Mme Martin, MIPROF”."),
+    )
+    said_by_body = models.ForeignKey(
+        Body,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exchanges",
+        verbose_name=_("body that said it"),
+        help_text=_("For an exchange: the body that spoke, when it is one we follow."),
     )
     publisher = models.CharField(
         _("publisher"),
@@ -179,15 +219,52 @@ class Source(models.Model):
                 condition=Q(date_precision__in=[v for v, _label in DatePrecision.choices]),
                 name="source_date_precision_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[v for v, _label in SourceKind.choices]),
+                name="source_kind_valid",
+            ),
         ]
 
     def __str__(self) -> str:
-        if self.publication_date:
-            return f"{self.title} ({self.publication_date_display})"
-        return self.title
+        # “Point sur le mécanisme (Appel, 2026-11-05)”; a document: its title and date. Who
+        # said it is left to the pages that load it (``speaker``): no query here.
+        details = [str(self.get_kind_display())] if self.is_exchange else []
+        details = [part for part in (*details, self.publication_date_display) if part]
+        return f"{self.title} ({', '.join(details)})" if details else self.title
 
     def natural_key(self):
         return (self.key,)
+
+    def clean(self):
+        """An exchange states when it took place and who said it."""
+        super().clean()
+        if not self.is_exchange:
+            return
+        errors = {}
+        if not self.publication_date:
+            errors["publication_date"] = ValidationError(
+                _("Give the date of the exchange."), code="exchange_date_required"
+            )
+        if not (self.said_by or "").strip() and self.said_by_body_id is None:
+            errors["said_by"] = ValidationError(
+                _("Say who said it: a person, a body, or both."), code="exchange_said_by_required"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_exchange(self) -> bool:
+        return self.kind != SourceKind.DOCUMENT
+
+    @property
+    def speaker(self) -> str:
+        """Who said it, for an exchange: “Mme Martin (MIPROF)”, or either part alone (load
+        ``said_by_body`` with the source)."""
+        body = self.said_by_body.short_name if self.said_by_body_id else ""
+        said_by = (self.said_by or "").strip()
+        if said_by and body and body not in said_by:
+            return f"{said_by} ({body})"
+        return said_by or body
 
     @property
     def publication_date_display(self) -> str:

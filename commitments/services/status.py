@@ -3,7 +3,10 @@
 :func:`status_change_record` writes the history entry and the new current status in one
 transaction and bumps the version. The effective date may not lie in the future nor before
 the latest entry's, so the history stays in order and the status as of any date can be
-rebuilt from it.
+rebuilt from it. Every change cites at least one source (a document or an exchange): the
+product's promise that every status is backed by evidence. A commitment's first entry, written
+with the commitment itself, is exempt (its evidence is its citations), and so is the history
+recorded before the rule.
 """
 
 import dataclasses
@@ -38,6 +41,7 @@ def status_change_validate(
     new_status: str,
     effective_date: datetime.date | None,
     note: str = "",
+    sources: Sequence[Source] = (),
     today: datetime.date | None = None,
 ) -> None:
     """Raise the ``ValidationError`` that :func:`status_change_record` would raise, writing
@@ -46,7 +50,7 @@ def status_change_validate(
     _validate(
         previous_status=commitment.status if latest else "",
         latest_effective_date=latest.effective_date if latest else None,
-        change=StatusChangeInput(new_status, effective_date, note),
+        change=StatusChangeInput(new_status, effective_date, note, tuple(sources)),
         today=today or timezone.localdate(),
     )
 
@@ -96,6 +100,17 @@ def _validate(
                 _("The note is too long (%(length)d characters, at most %(max)d)."),
                 code="max_length",
                 params={"length": len(note), "max": NOTE_MAX_LENGTH},
+            )
+        ]
+    if previous_status and not change.sources:
+        # Only the first entry, written with the commitment, has no previous status.
+        errors["sources"] = [
+            ValidationError(
+                _(
+                    "Cite at least one source: an existing one, or a new document or exchange "
+                    "(a meeting, a call, a letter, an e-mail)."
+                ),
+                code="sources_required",
             )
         ]
     if errors:

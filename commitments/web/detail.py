@@ -2,9 +2,20 @@
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
-from commitments.models import Ask, Citation, Claim, Commitment, Deadline, Status, StatusChange
+from commitments.models import (
+    Ask,
+    Citation,
+    Claim,
+    Commitment,
+    Deadline,
+    Source,
+    Status,
+    StatusChange,
+)
 from commitments.models.commitment import no_news_threshold
 
 from .access import SOURCE_PERMISSION, STATUS_PERMISSION, VIEW_PERMISSION, request_as_of
@@ -37,7 +48,9 @@ class CommitmentDetailView(PermissionRequiredMixin, DetailView):
 
 
 def detail_queryset(as_of):
-    # Archived commitments left the lists but stay reachable here.
+    # Archived commitments left the lists but stay reachable here. Every source comes with the
+    # body that said it (an exchange): the page lists them all without a query per source.
+    sources = Source.objects.select_related("said_by_body")
     return (
         Commitment.all_objects.for_dashboard(as_of)
         .with_advocacy(as_of)
@@ -46,7 +59,7 @@ def detail_queryset(as_of):
             Prefetch(
                 "deadlines",
                 queryset=Deadline.objects.select_related("event", "predecessor").prefetch_related(
-                    "sources",
+                    Prefetch("sources", queryset=sources),
                     Prefetch(
                         "predecessor__claims",
                         queryset=Claim.objects.periods().select_related("source", "body"),
@@ -57,20 +70,24 @@ def detail_queryset(as_of):
             ),
             Prefetch(
                 "claims",
-                queryset=Claim.objects.select_related("body", "source").order_by("made_on", "pk"),
+                queryset=Claim.objects.select_related("body", "source__said_by_body").order_by(
+                    "made_on", "pk"
+                ),
                 to_attr="claim_rows",
             ),
             Prefetch(
                 "asks",
-                queryset=Ask.objects.select_related("body", "source").order_by("made_on", "pk"),
+                queryset=Ask.objects.select_related("body", "source__said_by_body").order_by(
+                    "made_on", "pk"
+                ),
                 to_attr="ask_rows",
             ),
-            Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            Prefetch("citations", queryset=Citation.objects.select_related("source__said_by_body")),
             Prefetch(
                 "status_changes",
                 queryset=StatusChange.objects.latest_first()
                 .select_related("author")
-                .prefetch_related("sources"),
+                .prefetch_related(Prefetch("sources", queryset=sources)),
                 to_attr="timeline",
             ),
         )
@@ -107,6 +124,60 @@ def deadline_rows(commitment, as_of) -> list[dict]:
     ]
 
 
+def backing_sources(commitment) -> list[dict]:
+    """Every source behind the commitment, once each, with what cites it: its citations, its
+    status history, its deadlines, claims and asks. From the prefetched rows: no query."""
+    found: dict[int, dict] = {}
+
+    def cite(source, text: str, anchor: str = "") -> None:
+        if source is None:
+            return
+        item = found.setdefault(source.pk, {"source": source, "uses": []})
+        item["uses"].append({"text": text, "anchor": anchor})
+
+    for citation in commitment.citations.all():
+        if citation.claim:
+            cite(citation.source, _("Cited: “%(claim)s”") % {"claim": citation.claim})
+        else:
+            cite(citation.source, _("Cited for this commitment"))
+    for entry in reversed(commitment.timeline):  # oldest first
+        text = _("Status change to “%(status)s” on %(date)s") % {
+            "status": entry.get_new_status_display(),
+            "date": date_format(entry.effective_date, "DATE_FORMAT"),
+        }
+        for source in entry.sources.all():
+            cite(source, text, "timeline")
+    for deadline in commitment.deadline_rows:
+        for source in deadline.sources.all():
+            cite(
+                source,
+                _("Deadline: %(label)s") % {"label": deadline.label or deadline},
+                "deadlines",
+            )
+    for claim in commitment.claim_rows:
+        cite(
+            claim.source,
+            _("Claim by %(who)s, %(date)s")
+            % {
+                "who": claim.body.short_name if claim.body else claim.get_side_display(),
+                "date": claim.made_on_display,
+            },
+            "claims",
+        )
+    for ask in commitment.ask_rows:
+        cite(
+            ask.source,
+            _("%(kind)s by %(body)s, %(date)s")
+            % {
+                "kind": ask.get_kind_display(),
+                "body": ask.body.short_name,
+                "date": ask.made_on_display,
+            },
+            "asks",
+        )
+    return list(found.values())
+
+
 def detail_context(request, commitment) -> dict:
     as_of = request_as_of(request)
     state_claims = [
@@ -132,4 +203,5 @@ def detail_context(request, commitment) -> dict:
         "last_news_on": last_news,
         "to_check": commitment.is_to_check(as_of),
         "no_news_threshold": no_news_threshold(as_of),
+        "backing_sources": backing_sources(commitment),
     }

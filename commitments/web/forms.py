@@ -15,17 +15,21 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Commitment, Source, Status, StatusChange
+from commitments.models import Body, Commitment, Source, Status, StatusChange
 from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
 from commitments.services.versions import StaleVersionError
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHANGED_SINCE = _("changed by someone else since you opened the page")
+# A service error on these is about the change itself, the same for every commitment.
+SHARED_FIELDS = ("sources",)
 MISSING_VERSION = _("the version shown when you opened the page is missing: reload the page")
 
 
 class NewSourceForm(forms.ModelForm):
-    """A source typed in while recording a change: optional, created in the same transaction."""
+    """A source typed in while recording a change, created in the same transaction: a
+    document, or an exchange (a meeting, a call, a letter, an e-mail) with its date and who
+    said it (``Source.clean`` says what an exchange needs)."""
 
     url = forms.URLField(
         label=_("Web address (URL)"),
@@ -34,16 +38,42 @@ class NewSourceForm(forms.ModelForm):
         assume_scheme="https",
         help_text=_("e.g. https://www.diplomatie.gouv.fr/…"),
     )
+    said_by_body = forms.ModelChoiceField(
+        label=_("Body that said it"),
+        queryset=Body.objects.order_by("name"),
+        required=False,
+        empty_label=_("None, or not one we follow"),
+        help_text=_("For an exchange, when a body we follow spoke, e.g. MIPROF."),
+    )
+
+    # The kind always has a value: it alone does not mean the user typed a source.
+    INPUT_FIELDS = ("title", "said_by", "said_by_body", "publisher", "publication_date", "url")
 
     class Meta:
         model = Source
-        fields = ["title", "publisher", "publication_date", "url"]
+        fields = [
+            "kind",
+            "title",
+            "said_by",
+            "said_by_body",
+            "publisher",
+            "publication_date",
+            "url",
+        ]
         widgets = {"publication_date": DATE_WIDGET}
         labels = {
-            "title": _("Title of the new source"),
+            "kind": _("Kind of source"),
+            "title": _("Title or subject of the new source"),
+            "said_by": _("Who said it"),
             "publisher": _("Publisher"),
-            "publication_date": _("Publication date"),
+            "publication_date": _("Date of publication or of the exchange"),
             "url": _("Web address (URL)"),
+        }
+        help_texts = {
+            "kind": _("A document, or an exchange: a meeting, a call, a letter, an e-mail."),
+            "title": _("e.g. “Plan national 2019-2021” or “Point sur le mécanisme national”."),
+            "said_by": _("For an exchange: the person who spoke, e.g. “Mme Martin, MIPROF”."),
+            "publication_date": _("For an exchange, the day it took place, e.g. 2026-11-05."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -55,7 +85,12 @@ class NewSourceForm(forms.ModelForm):
         """Whether the user typed anything into the sub-form."""
         if not self.is_bound:
             return False
-        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)
+        return any(
+            (self.data.get(self.add_prefix(name)) or "").strip() for name in self.INPUT_FIELDS
+        )
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or Source.Kind.DOCUMENT
 
     def clean(self):
         cleaned = super().clean()
@@ -112,7 +147,8 @@ class StatusFieldsMixin(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_(
-            "Existing documents that prove the change. Hold Ctrl (⌘ on a Mac) to pick several."
+            "At least one source is required: pick existing documents or exchanges here (hold "
+            "Ctrl, ⌘ on a Mac, to pick several), or add a new one."
         ),
     )
 
@@ -257,6 +293,7 @@ class BulkStatusForm(StatusFieldsMixin):
         """
         versions = self.expected_versions()
         entries: list[StatusChange] = []
+        refused = False
         with transaction.atomic():
             sources = self.cited_sources()
             for commitment in self.cleaned_data["commitments"]:
@@ -278,10 +315,9 @@ class BulkStatusForm(StatusFieldsMixin):
                 except StaleVersionError:
                     self.row_errors.append((commitment, [str(CHANGED_SINCE)]))
                 except ValidationError as error:
-                    self.row_errors.append(
-                        (commitment, [m for ms in error.message_dict.values() for m in ms])
-                    )
-            if self.row_errors:
+                    refused = True
+                    self._add_row_error(commitment, error)
+            if self.row_errors or refused:
                 transaction.set_rollback(True)
                 try:
                     self._refuse_if_row_errors()
@@ -289,3 +325,16 @@ class BulkStatusForm(StatusFieldsMixin):
                     self.add_error(None, error)
                 return []
         return entries
+
+    def _add_row_error(self, commitment: Commitment, error: ValidationError) -> None:
+        """The change's own fields (its sources) are wrong once, at the field, for all rows;
+        the rest is about one commitment, and listed with it."""
+        messages = []
+        for field, field_errors in error.error_dict.items():
+            if field in SHARED_FIELDS:
+                if not self.has_error(field):
+                    self.add_error(field, field_errors)
+            else:
+                messages.extend(m for e in field_errors for m in e.messages)
+        if messages:
+            self.row_errors.append((commitment, messages))

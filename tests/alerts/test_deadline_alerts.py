@@ -20,7 +20,7 @@ from commitments.deadlines import MONTH, YEAR
 from commitments.models import Claim, Commitment, Deadline
 from commitments.services.status import status_change_record
 
-from ..factories import UserFactory, make_commitment
+from ..factories import SourceFactory, UserFactory, make_commitment
 from .builders import (
     add_claim,
     add_deadline,
@@ -218,6 +218,7 @@ def test_met_deleted_and_final_close_their_alerts(owner, editor):
         new_status=Commitment.Status.ABANDONED,
         effective_date=timezone.localdate(),
         author=editor,
+        sources=[SourceFactory()],
     )
     result = alerts_raise(as_of=D(2024, 2, 2))
 

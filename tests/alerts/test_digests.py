@@ -20,7 +20,7 @@ from commitments import deadlines
 from commitments.models import Commitment
 from commitments.services.status import status_change_record
 
-from ..factories import UserFactory, make_commitment
+from ..factories import SourceFactory, UserFactory, make_commitment
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +140,7 @@ def test_status_changes_by_someone_else_are_in_the_same_digest(alice, bob, edito
         new_status=Commitment.Status.IN_PROGRESS,
         effective_date=today,
         author=editor,
+        sources=[SourceFactory()],
     )
 
     run("--as-of", today.isoformat())

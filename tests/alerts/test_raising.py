@@ -17,7 +17,7 @@ from commitments.models import Commitment, StatusChange
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import status_change_record
 
-from ..factories import UserFactory, make_commitment
+from ..factories import SourceFactory, UserFactory, make_commitment
 from .builders import enrich
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +218,7 @@ def test_final_status_closes_open_alerts(owner, lead_days, editor):
         new_status=Commitment.Status.MET,
         effective_date=datetime.date.today(),
         author=editor,
+        sources=[SourceFactory()],
     )
 
     result = raise_as_of(day(3))
@@ -249,6 +250,7 @@ def test_status_change_by_someone_else_is_told_to_owner_and_watchers(owner, lead
         new_status=Commitment.Status.IN_PROGRESS,
         effective_date=today,
         author=editor,
+        sources=[SourceFactory()],
     )
 
     result = raise_as_of(today)
@@ -271,6 +273,7 @@ def test_owner_is_not_told_of_own_status_change(owner, lead_days):
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=today,
         author=owner,
+        sources=[SourceFactory()],
     )
     assert raise_as_of(today).count(Alert.Kind.STATUS_CHANGED) == 1
     assert Delivery.objects.count() == 0
@@ -285,12 +288,14 @@ def test_creation_seed_and_old_changes_are_not_news(owner, lead_days):
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=today,
         origin=StatusChange.Origin.SEED,
+        sources=[SourceFactory()],
     )
     old = status_change_record(
         commitment=commitment,
         expected_version=commitment.version,
         new_status=Commitment.Status.IN_PROGRESS,
         effective_date=today,
+        sources=[SourceFactory()],
     )
     StatusChange.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=STATUS_CHANGE_LOOKBACK_DAYS + 2)
@@ -308,6 +313,7 @@ def test_status_change_without_author_reaches_the_owner(owner, lead_days):
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=today,
         origin=StatusChange.Origin.IMPORT,
+        sources=[SourceFactory()],
     )
     assert raise_as_of(today).count(Alert.Kind.STATUS_CHANGED) == 1
     assert list(Delivery.objects.values_list("user__username", flat=True)) == ["owner"]
@@ -372,6 +378,7 @@ def test_only_the_sources_given_are_run(owner, lead_days, editor):
         new_status=Commitment.Status.IN_PROGRESS,
         effective_date=DUE,
         author=editor,
+        sources=[SourceFactory()],
     )
     today = timezone.localdate()
 

@@ -391,6 +391,7 @@ class TestHistory:
             effective_date=datetime.date(2025, 5, 1),
             author=editor,
             note="Lancé",
+            sources=[SourceFactory()],
         )
         data = viewer_api.get(self.url(public_commitment)).json()
         assert data["count"] == 2

@@ -54,7 +54,15 @@ def evidence(commitment) -> dict:
 PATHS = {
     "patch": ("PATCH", detail, {"title": "Titre concurrent"}),
     "put": ("PUT", detail, {"title": "Titre concurrent", "key": "troisieme-plan"}),
-    "history": ("POST", history, {"new_status": "in_progress", "effective_date": "2026-03-10"}),
+    "history": (
+        "POST",
+        history,
+        lambda commitment: {
+            "new_status": "in_progress",
+            "effective_date": "2026-03-10",
+            "sources": [SourceFactory(key="annonce").pk],
+        },
+    ),
     "deadline-add": (
         "POST",
         deadlines,
@@ -91,6 +99,7 @@ def someone_else_changes(commitment):
         new_status="announced",
         effective_date=datetime.date(2026, 3, 1),
         expected_version=commitment.version,
+        sources=[SourceFactory()],
     )
 
 

@@ -39,6 +39,7 @@ def _payload(endpoint: str, method: str, ctx) -> dict:
             "new_status": "in_progress",
             "effective_date": "2026-03-10",
             "note": "Annonce du ministre",
+            "sources": [SourceFactory(key="annonce-du-ministre").pk],
             "version": ctx["commitment"].version,
         }
     if endpoint == "commitment-deadlines":

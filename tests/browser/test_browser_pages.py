@@ -169,7 +169,9 @@ def test_editor_records_a_change_citing_a_new_source(
     page.get_by_label("Nouveau statut").select_option(label="Tenu")
     page.get_by_label("Date d’effet").fill(today.isoformat())
     page.get_by_label("Note").fill("La contribution a été transmise au secrétariat de l'OSCE.")
-    page.get_by_label("Titre de la nouvelle source").fill("Courrier de transmission à l'OSCE")
+    page.get_by_label("Titre ou objet de la nouvelle source").fill(
+        "Courrier de transmission à l'OSCE"
+    )
     page.get_by_label("Adresse web (URL)").fill("https://www.osce.org/fr/courrier")
     page.get_by_role("button", name="Enregistrer le changement de statut").click()
 

@@ -136,6 +136,22 @@ def test_status_change_in_admin_goes_through_the_domain(admin_client, admin_user
     assert list(entry.sources.all()) == [data["source"]]
 
 
+def test_status_change_without_source_is_refused_at_the_field(admin_client, data):
+    commitment = data["commitment"]
+    url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    response = admin_client.post(
+        url,
+        _change_form(commitment, status=Status.ANNOUNCED, status_effective_date="2022-07-29"),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["status_sources"][0].startswith("Citez au moins une source")
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.version) == (Status.NOT_STARTED, 1)
+    assert commitment.status_changes.count() == 1
+
+
 def test_editing_other_fields_writes_no_history(admin_client, data):
     commitment = data["commitment"]
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
@@ -202,6 +218,7 @@ def test_history_inline_shows_entries_and_offers_no_editing(admin_client, data):
         new_status=Status.ANNOUNCED,
         effective_date=datetime.date(2022, 7, 29),
         note="Annonce du ministre",
+        sources=[SourceFactory()],
     )
     response = admin_client.get(
         reverse("admin:commitments_commitment_change", args=[commitment.pk])

@@ -51,6 +51,7 @@ class TestAuditTrail:
             author=author,
             today=TODAY,
             expected_version=commitment.version,
+            sources=[SourceFactory()],
         )
         latest = commitment.history.first()
         assert (latest.status, latest.version, latest.history_user) == (Status.ANNOUNCED, 2, author)

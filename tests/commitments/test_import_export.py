@@ -175,6 +175,7 @@ class TestImportHappyPath:
                     status="announced",
                     status_effective_date="2022-09-01",
                     status_note="Annonce",
+                    status_sources="collectif-2022",
                     version=str(existing.version),
                 )
             ]
@@ -188,6 +189,28 @@ class TestImportHappyPath:
         assert (entry.previous_status, entry.new_status) == (Status.NOT_STARTED, Status.ANNOUNCED)
         assert entry.author == admin_user and entry.note == "Annonce"
         assert entry.origin == StatusChange.Origin.IMPORT
+
+    def test_status_change_without_source_is_a_row_error(self, admin_client, refs):
+        existing = make_commitment(key="troisieme-plan", responsible_body=refs["body"])
+        before = _counts()
+        content = _csv(
+            [
+                _row(
+                    status="announced",
+                    status_effective_date="2022-09-01",
+                    version=str(existing.version),
+                )
+            ]
+        )
+
+        preview = _preview(admin_client, content, language="fr")
+
+        errors = _row_errors(preview)
+        assert errors[1]["status_sources"].startswith("Citez au moins une source")
+        assert "confirm_form" not in preview.context
+        assert _counts() == before
+        existing.refresh_from_db()
+        assert (existing.status, existing.version) == (Status.NOT_STARTED, 1)
 
     def test_unchanged_rows_are_skipped(self, admin_client, refs):
         make_commitment(
@@ -346,6 +369,7 @@ class TestBadFiles:
                     title="B",
                     status="announced",
                     status_effective_date="2022-01-01",
+                    status_sources="collectif-2022",
                     version=str(existing.version),
                 ),
             ]
@@ -359,6 +383,7 @@ class TestBadFiles:
             new_status=Status.IN_PROGRESS,
             effective_date=datetime.date(2023, 5, 1),
             expected_version=existing.version,
+            sources=[SourceFactory()],
         )
         before = _counts()
 

@@ -103,15 +103,16 @@ PAGES = {
     # asks (2); counts by status, overdue top 10, 90 days, latest changes + their sources,
     # per body, deadlines per year; the user's lapsed alerts to acknowledge. Was 14.
     "dashboard": (lambda c: reverse("commitments:dashboard"), 17),
-    # count, page, tags; filter form choices: bodies x2, owners, tags; bulk form sources
-    "list": (lambda c: reverse("commitments:list"), 13),
+    # count, page, tags; filter form choices: bodies x2, owners, tags; bulk form sources and
+    # the bodies a new exchange may come from (+1, was 13).
+    "list": (lambda c: reverse("commitments:list"), 14),
     # count, page, latest changes + their sources; filter form choices x4
     "overdue": (lambda c: reverse("commitments:overdue"), 13),
     # commitment (with its advocacy annotations), tags, deadlines + their sources + the
     # predecessor's claimed periods, claims, asks, citations, timeline + its sources; form:
-    # sources, latest entry; whether the user watches it. Was 12 (+5: deadlines, their
-    # sources, readings, claims, asks).
-    "detail": (lambda c: c.get_absolute_url(), 17),
+    # sources, the bodies a new exchange may come from, latest entry; whether the user watches
+    # it. Was 12 (+5: deadlines, their sources, readings, claims, asks; +1: exchanges' bodies).
+    "detail": (lambda c: c.get_absolute_url(), 18),
     # rows, latest changes + their sources
     "export": (lambda c: reverse("commitments:overdue_export", args=["csv"]), 7),
     "export_xlsx": (lambda c: reverse("commitments:export", args=["xlsx"]), 7),

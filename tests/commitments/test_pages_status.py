@@ -162,6 +162,7 @@ def test_stale_form_is_refused_with_the_other_change_shown(editor_client, commit
         author=colleague,
         note="Le groupe de travail a commencé",
         expected_version=commitment.version,
+        sources=[SourceFactory()],
     )
     response = post_status(
         editor_client,
@@ -193,6 +194,7 @@ def test_stale_form_is_refused_with_the_other_change_shown(editor_client, commit
         new_status=Status.MET,
         effective_date="2024-06-14",
         note="Ma note à ne pas perdre",
+        sources=[SourceFactory().pk],
     )
     assert again.status_code == 302
     commitment.refresh_from_db()
@@ -216,6 +218,7 @@ def test_change_between_validation_and_save_is_refused_and_rolled_back(editor, c
         new_status=Status.IN_PROGRESS,
         effective_date=datetime.date(2024, 6, 12),
         expected_version=Commitment.objects.get(pk=commitment.pk).version,
+        sources=[SourceFactory()],
     )
     with pytest.raises(StaleVersionError):
         form.save(author=editor)
@@ -286,6 +289,7 @@ def test_bulk_update_is_all_or_nothing(editor_client, several):
         new_status=Status.IN_PROGRESS,
         effective_date=TODAY,
         expected_version=several[1].version,
+        sources=[SourceFactory()],
     )
     several[1].refresh_from_db()
     response = bulk_post(editor_client, several, **{"bulk-new_source-title": "Jamais créée"})
@@ -307,6 +311,7 @@ def test_bulk_update_refuses_a_stale_row(editor_client, several):
         new_status=Status.ANNOUNCED,
         effective_date=TODAY,
         expected_version=several[2].version,
+        sources=[SourceFactory()],
     )
     response = bulk_post(editor_client, several, versions=stale)
     assert response.status_code == 400
@@ -340,6 +345,7 @@ def test_bulk_update_race_at_save_rolls_everything_back(editor, several):
         new_status=Status.ANNOUNCED,
         effective_date=TODAY,
         expected_version=Commitment.objects.get(pk=several[2].pk).version,
+        sources=[SourceFactory()],
     )
     assert form.save(author=editor) == []
     assert [c.title for c, _errors in form.row_errors] == ["Engagement 2"]
@@ -355,5 +361,10 @@ def test_bulk_update_needs_a_selection_and_valid_fields(editor_client, several):
 
 
 def test_bulk_update_ignores_an_unsafe_next(editor_client, several):
-    response = bulk_post(editor_client, several, next="https://evil.example/")
+    response = bulk_post(
+        editor_client,
+        several,
+        next="https://evil.example/",
+        **{"bulk-sources": [SourceFactory().pk]},
+    )
     assert response["Location"] == reverse("commitments:list")

@@ -9,7 +9,7 @@ from commitments.services.status import (
     status_change_record,
 )
 
-from ..factories import BodyFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, make_commitment
 
 DUE = datetime.date(2022, 10, 18)
 TODAY = datetime.date(2026, 11, 23)
@@ -55,6 +55,7 @@ class TestOverdue:
             effective_date=datetime.date(2022, 11, 1),
             today=TODAY,
             expected_version=commitment.version,
+            sources=[SourceFactory()],
         )
         assert not Commitment.objects.overdue(TODAY).exists()
         assert Commitment.objects.with_days_overdue(TODAY).get().days_overdue is None
@@ -117,6 +118,7 @@ class TestStatusAsOf:
             effective_date=datetime.date(2020, 6, 1),
             today=TODAY,
             expected_version=commitment.version,
+            sources=[SourceFactory()],
         )
         status_change_record(
             commitment=commitment,
@@ -124,6 +126,7 @@ class TestStatusAsOf:
             effective_date=datetime.date(2022, 1, 15),
             today=TODAY,
             expected_version=commitment.version,
+            sources=[SourceFactory()],
         )
 
         def status_on(day):
@@ -144,6 +147,7 @@ class TestStatusAsOf:
             effective_date=datetime.date(2022, 3, 1),
             today=TODAY,
             expected_version=commitment.version,
+            sources=[SourceFactory()],
         )
         status_change_record(
             commitment=commitment,
@@ -151,6 +155,7 @@ class TestStatusAsOf:
             effective_date=datetime.date(2022, 3, 1),
             today=TODAY,
             expected_version=commitment.version,
+            sources=[SourceFactory()],
         )
         annotated = Commitment.objects.with_status_as_of(datetime.date(2022, 3, 1)).get()
         assert annotated.status_as_of == Status.IN_PROGRESS

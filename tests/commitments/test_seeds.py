@@ -14,6 +14,8 @@ from commitments.interchange.seeds import load_seeds
 from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange
 from commitments.services.status import status_change_record
 
+from ..factories import SourceFactory
+
 SEEDS = Path(settings.BASE_DIR) / "seeds"
 
 # The commitments the foundation issue names, by key.
@@ -99,6 +101,7 @@ def test_never_overwrites_a_status_staff_changed(db, seed_copy, editor):
         effective_date=plan.status_changes.latest().effective_date,
         author=editor,
         expected_version=plan.version,
+        sources=[SourceFactory()],
     )
     # The seed file later gains an entry for the same commitment.
     data = yaml.safe_load((seed_copy / "commitments.yaml").read_text(encoding="utf-8"))

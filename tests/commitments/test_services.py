@@ -62,6 +62,7 @@ class TestChangeStatus:
             effective_date=datetime.date(2022, 7, 1),
             expected_version=1,
             today=TODAY,
+            sources=[SourceFactory()],
         )
         stale_copy = Commitment.objects.get(pk=commitment.pk)
         stale_copy.version = 1
@@ -72,6 +73,7 @@ class TestChangeStatus:
                 effective_date=datetime.date(2022, 8, 1),
                 expected_version=1,
                 today=TODAY,
+                sources=[SourceFactory()],
             )
         assert caught.value.current.version == 2
         assert caught.value.latest_change.new_status == Status.ANNOUNCED
@@ -90,6 +92,7 @@ class TestChangeStatus:
                     effective_date=datetime.date(2022, 8, 1),
                     expected_version=1,
                     today=TODAY,
+                    sources=[SourceFactory()],
                 )
         commitment.refresh_from_db()
         assert commitment.status == Status.NOT_STARTED
@@ -135,6 +138,7 @@ class TestChangeStatus:
                 note=note,
                 today=TODAY,
                 expected_version=commitment.version,
+                sources=[SourceFactory()],
             )
         assert [error.code for error in caught.value.error_dict[field]] == [code]
         commitment.refresh_from_db()
@@ -147,7 +151,11 @@ class TestChangeStatus:
                 commitment=commitment, new_status=Status.NOT_STARTED, effective_date=TODAY
             )
         status_change_validate(
-            commitment=commitment, new_status=Status.MET, effective_date=TODAY, today=TODAY
+            commitment=commitment,
+            new_status=Status.MET,
+            effective_date=TODAY,
+            sources=[SourceFactory()],
+            today=TODAY,
         )
         assert commitment.status_changes.count() == 1
 
