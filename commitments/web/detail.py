@@ -2,10 +2,10 @@
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
+from commitments.formatting import long_date
 from commitments.models import (
     Ask,
     Citation,
@@ -143,7 +143,7 @@ def backing_sources(commitment) -> list[dict]:
     for entry in reversed(commitment.timeline):  # oldest first
         text = _("Status change to “%(status)s” on %(date)s") % {
             "status": entry.get_new_status_display(),
-            "date": date_format(entry.effective_date, "DATE_FORMAT"),
+            "date": long_date(entry.effective_date),
         }
         for source in entry.sources.all():
             cite(source, text, "timeline")

@@ -298,12 +298,19 @@ def test_a_status_change_through_the_import(editor_client, refs):
     header, row = exported
     row[header.index("Statut")] = "Tenu"
     row[header.index("Date d’effet du statut")] = "01/06/2024"
+    unsourced = upload(editor_client, xlsx([header, row]))
+    assert unsourced.status_code == 400
+    assert errors(unsourced)[0][1] == "Sources du statut"
+    row[header.index("Sources du statut")] = "collectif-2022"
     preview = upload(editor_client, xlsx([header, row]))
     assert preview.status_code == 200, errors(preview)
     assert preview.context["result"].counts["update"] == 1
     confirm(editor_client, preview)
     commitment = Commitment.objects.get(key="plan-2")
     assert commitment.status == Commitment.Status.MET
+    assert [s.key for s in commitment.status_changes.latest("effective_date").sources.all()] == [
+        "collectif-2022"
+    ]
     assert commitment.status_changes.latest("effective_date").effective_date == datetime.date(
         2024, 6, 1
     )
