@@ -37,9 +37,7 @@ def clean_query(query) -> str:
 
 def saved_views_context(request, kind: str) -> dict:
     """What a list page shows of saved views: those of its kind the user sees (one query)."""
-    views = list(
-        SavedView.objects.visible_to(request.user).of_kind(kind).select_related("owner")
-    )
+    views = list(SavedView.objects.visible_to(request.user).of_kind(kind).select_related("owner"))
     return {
         "saved_views": views,
         "saved_view_kind": kind,
@@ -52,6 +50,7 @@ class SavedViewForm(forms.Form):
         label=gettext_lazy("Name of the view"),
         max_length=NAME_MAX_LENGTH,
         help_text=gettext_lazy("e.g. “Plans en retard suivis par la MIPROF”."),
+        error_messages={"required": gettext_lazy("Give the view a name.")},
     )
     shared = forms.BooleanField(
         label=gettext_lazy("Share with the team"),

@@ -39,17 +39,22 @@ def corpus(db, editor):
     greta = BodyFactory(name="Groupe d'experts sur la traite", acronym="GRETA")
     plain = BodyFactory(name="Premier ministre", acronym="PM")
     made = {
-        "title": make_commitment(key="title", title="Mécanisme national d'orientation",
-                                 responsible_body=plain),
-        "summary": make_commitment(key="summary", summary="Un référentiel d'Évaluation partagé.",
-                                   responsible_body=plain),
+        "title": make_commitment(
+            key="title", title="Mécanisme national d'orientation", responsible_body=plain
+        ),
+        "summary": make_commitment(
+            key="summary", summary="Un référentiel d'Évaluation partagé.", responsible_body=plain
+        ),
         "responsible": make_commitment(key="responsible", responsible_body=miprof),
-        "monitoring": make_commitment(key="monitoring", responsible_body=plain,
-                                      monitoring_body=greta),
+        "monitoring": make_commitment(
+            key="monitoring", responsible_body=plain, monitoring_body=greta
+        ),
     }
     cited = make_commitment(key="claim", responsible_body=plain)
-    cited.citations.create(source=SourceFactory(title="Rapport annuel"),
-                           claim="Le plan couvre 2019-2021 selon l'ambassadrice.")
+    cited.citations.create(
+        source=SourceFactory(title="Rapport annuel"),
+        claim="Le plan couvre 2019-2021 selon l'ambassadrice.",
+    )
     made["claim"] = cited
     source_title = make_commitment(key="source-title", responsible_body=plain)
     source_title.citations.create(
@@ -144,10 +149,19 @@ def test_an_empty_search_changes_nothing(corpus):
 
 def test_relevance_puts_a_title_match_first(db):
     plain = BodyFactory(name="Premier ministre", acronym="PM")
-    in_summary = make_commitment(key="a-summary", title="Autre", summary="la traite des êtres",
-                                 responsible_body=plain, due_date=TODAY)
-    in_title = make_commitment(key="z-title", title="Lutte contre la traite",
-                               responsible_body=plain, due_date=TODAY + datetime.timedelta(1))
+    in_summary = make_commitment(
+        key="a-summary",
+        title="Autre",
+        summary="la traite des êtres",
+        responsible_body=plain,
+        due_date=TODAY,
+    )
+    in_title = make_commitment(
+        key="z-title",
+        title="Lutte contre la traite",
+        responsible_body=plain,
+        due_date=TODAY + datetime.timedelta(1),
+    )
     assert keys(Commitment.objects.search("traite")) == [in_title.key, in_summary.key]
 
 
@@ -206,8 +220,12 @@ def test_the_list_shows_where_it_matched(corpus, viewer_client):
 
 def test_the_overdue_list_searches_too(db, viewer_client):
     body = BodyFactory(name="Premier ministre", acronym="PM")
-    late = make_commitment(key="late", title="Référentiel", due_date=TODAY - datetime.timedelta(3),
-                           responsible_body=body)
+    late = make_commitment(
+        key="late",
+        title="Référentiel",
+        due_date=TODAY - datetime.timedelta(3),
+        responsible_body=body,
+    )
     late.citations.create(source=SourceFactory(title="Audition de M. Brunet"), claim="")
     make_commitment(key="other", due_date=TODAY - datetime.timedelta(3), responsible_body=body)
     response = viewer_client.get(reverse("commitments:overdue"), {"search": "BRUNET"})
@@ -244,8 +262,9 @@ def populate(count: int, editor) -> None:
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_a_search_costs_the_same_queries_at_any_size(count, editor, viewer_client,
-                                                     django_assert_num_queries):
+def test_a_search_costs_the_same_queries_at_any_size(
+    count, editor, viewer_client, django_assert_num_queries
+):
     populate(count, editor)
     url = reverse("commitments:list")
     # The plain list for a viewer (12: tests/commitments/test_pages_queries.py's 13 less the
