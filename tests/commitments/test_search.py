@@ -275,3 +275,28 @@ def test_a_search_costs_the_same_queries_at_any_size(
     rows = response.context["commitments"]
     assert len(rows) == min(count, 25)
     assert all(len(c.matched_in) == 4 for c in rows)  # summary, claim, source, note
+
+
+# --- PostgreSQL: its French full-text search --------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgresql_finds_by_french_stem_and_names_the_field(db, settings):
+    from django.db import connection
+    from django.utils import translation
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'")
+        assert cursor.fetchone() == (1,)
+    body = BodyFactory(name="Premier ministre", acronym="PM")
+    make_commitment(
+        key="stem", title="Mécanisme national d'orientation", responsible_body=body
+    )
+    make_commitment(key="other", title="Autre", responsible_body=body)
+    # Plural and accent-less: found by the stem ("mecan"), which a substring would miss.
+    assert found("mecanismes") == {"stem"}
+    assert found("ORIENTATIONS") == {"stem"}
+    assert found("mécan") == {"stem"}  # half-typed: a prefix
+    with translation.override("fr"):
+        [match] = matched("stem", "mecanismes", settings)
+    assert (match.field, match.label) == ("title", "Intitulé")
