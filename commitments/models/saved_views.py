@@ -13,15 +13,22 @@ QUERY_MAX_LENGTH = 2000
 NOT_FILTERS = frozenset({"page"})
 
 
-def normalise_query(pairs) -> str:
-    """A query string with only the parameters in use: empty values and the page number are
-    dropped, the rest sorted so that the same filters always read the same."""
+def normalise_query(pairs, *, blank=None) -> str:
+    """A query string with only the parameters in use: empty values (and those ``blank(key,
+    value)`` says are) and the page number are dropped, the rest sorted so that the same
+    filters always read the same."""
     if hasattr(pairs, "lists"):
         pairs = [(key, value) for key, values in pairs.lists() for value in values]
     elif isinstance(pairs, str):
         pairs = parse_qsl(pairs.lstrip("?"), keep_blank_values=True)
     kept = sorted(
-        {(key, value.strip()) for key, value in pairs if key not in NOT_FILTERS and value.strip()}
+        {
+            (key, value.strip())
+            for key, value in pairs
+            if key not in NOT_FILTERS
+            and value.strip()
+            and not (blank and blank(key, value.strip()))
+        }
     )
     return urlencode(kept)
 

@@ -10,6 +10,20 @@ from commitments.models.saved_views import QUERY_MAX_LENGTH, normalise_query
 NAME_MAX_LENGTH = SavedView._meta.get_field("name").max_length
 
 
+def is_blank_filter(key: str, value: str) -> bool:
+    """A parameter that filters nothing: empty, or "unknown" for a yes/no filter (what its
+    select sends for "any")."""
+    from django_filters import BooleanFilter
+
+    from commitments.filters import CommitmentFilterSet
+
+    if value == "":
+        return True
+    return value == "unknown" and isinstance(
+        CommitmentFilterSet.base_filters.get(key), BooleanFilter
+    )
+
+
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
@@ -43,7 +57,7 @@ def saved_view_create(*, owner, name: str, kind: str, query, shared: bool = Fals
     """
     if kind not in SavedView.Kind.values:
         raise ValidationError({"kind": _("Unknown list.")}, code="invalid")
-    clean = normalise_query(query)
+    clean = normalise_query(query, blank=is_blank_filter)
     if len(clean) > QUERY_MAX_LENGTH:
         raise ValidationError({"query": _("Too many filters to save.")}, code="max_length")
     view = SavedView(

@@ -15,7 +15,7 @@ from commitments.search import attach_matches
 from . import exports
 from .access import SOURCE_PERMISSION, STATUS_PERMISSION, VIEW_PERMISSION, request_as_of
 from .forms import BulkStatusForm
-from .saved_views import clean_query, saved_views_context
+from .saved_views import clean_query, has_blank_filters, saved_views_context
 
 
 def attach_latest_changes(commitments) -> None:
@@ -62,11 +62,10 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
     saved_view_kind = SavedView.Kind.LIST
 
     def get(self, request, *args, **kwargs):
-        # Addresses carry only the filters in use: "?search=&status=met" becomes "?status=met"
-        # (the form's script already leaves empty fields out; this covers every other way in).
-        if any(value == "" for value in request.GET.values()) or any(
-            "" in request.GET.getlist(key) for key in request.GET
-        ):
+        # Addresses carry only the filters in use: "?search=&overdue=unknown&status=met" becomes
+        # "?status=met" (the form's script already leaves such fields out; this covers every
+        # other way in).
+        if has_blank_filters(request.GET):
             clean = clean_query(request.GET)
             return HttpResponseRedirect(request.path + (f"?{clean}" if clean else ""))
         return super().get(request, *args, **kwargs)

@@ -22,6 +22,7 @@ from commitments.models import SavedView
 from commitments.models.saved_views import normalise_query
 from commitments.services.saved_views import (
     NAME_MAX_LENGTH,
+    is_blank_filter,
     saved_view_change,
     saved_view_create,
     saved_view_delete,
@@ -30,9 +31,15 @@ from commitments.services.saved_views import (
 from .access import VIEW_PERMISSION
 
 
+def has_blank_filters(query) -> bool:
+    return any(is_blank_filter(k, v) for k, values in query.lists() for v in values)
+
+
 def clean_query(query) -> str:
-    """The query string without its empty parameters, in the order it came."""
-    return urlencode([(k, v) for k, values in query.lists() for v in values if v != ""])
+    """The query string without the parameters that filter nothing, in the order it came."""
+    return urlencode(
+        [(k, v) for k, values in query.lists() for v in values if not is_blank_filter(k, v)]
+    )
 
 
 def saved_views_context(request, kind: str) -> dict:
@@ -41,7 +48,7 @@ def saved_views_context(request, kind: str) -> dict:
     return {
         "saved_views": views,
         "saved_view_kind": kind,
-        "saved_view_query": normalise_query(request.GET),
+        "saved_view_query": normalise_query(request.GET, blank=is_blank_filter),
     }
 
 

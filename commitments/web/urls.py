@@ -18,8 +18,12 @@ urlpatterns = [
     path("commitments/bulk-status/", status.bulk_update, name="bulk_update"),
     path("commitments/<int:pk>/", detail.CommitmentDetailView.as_view(), name="detail"),
     path("commitments/<int:pk>/status/", status.status_update, name="status_update"),
-    path("views/", saved_views.saved_view_list, name="saved_views"),
-    path("views/<int:pk>/", saved_views.saved_view_update, name="saved_view_update"),
-    path("views/<int:pk>/delete/", saved_views.saved_view_remove, name="saved_view_delete"),
+    path("commitments/views/", saved_views.saved_view_list, name="saved_views"),
+    path("commitments/views/<int:pk>/", saved_views.saved_view_update, name="saved_view_update"),
+    path(
+        "commitments/views/<int:pk>/delete/",
+        saved_views.saved_view_remove,
+        name="saved_view_delete",
+    ),
     path("language/", access.set_language, name="set_language"),
 ]

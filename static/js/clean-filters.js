@@ -1,19 +1,24 @@
-// Optional: the filter form leaves its empty fields out of the address, so that a list's
-// address carries only the filters in use (the server also redirects an address with empty
-// parameters to the clean one). The form works without it.
+// Optional: the filter form leaves the fields that filter nothing out of the address (an
+// empty box, a yes/no select on "any"), so that a list's address carries only the filters in
+// use. The server redirects any other address with such parameters to the clean one, so the
+// form works without this script.
 (function () {
+  function filtersNothing(field) {
+    if (field.tagName === "SELECT") {
+      if (field.multiple) { return field.selectedOptions.length === 0; }
+      // A yes/no filter's "any" is its first option, sent as "unknown".
+      return field.value === "" || (field.selectedIndex === 0 && field.value === "unknown");
+    }
+    if (field.type === "checkbox" || field.type === "radio") { return false; }
+    return field.value === "";
+  }
   document.querySelectorAll("form.filters-form").forEach(function (form) {
     form.addEventListener("submit", function () {
-      form.querySelectorAll("input, select, textarea").forEach(function (field) {
-        if (!field.name || field.disabled) { return; }
-        var empty = field.tagName === "SELECT" && field.multiple
-          ? field.selectedOptions.length === 0
-          : field.value === "";
-        if (empty) {
-          field.disabled = true;
-          // Enabled again for the back button, which may restore the page as it was.
-          window.setTimeout(function () { field.disabled = false; }, 0);
-        }
+      form.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (field) {
+        if (field.disabled || !filtersNothing(field)) { return; }
+        field.disabled = true;
+        // Enabled again once the form is sent, for a page the back button restores.
+        window.setTimeout(function () { field.disabled = false; }, 0);
       });
     });
   });

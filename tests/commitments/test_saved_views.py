@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from commitments.models import SavedView
 from commitments.models.saved_views import normalise_query
+from commitments.services.saved_views import is_blank_filter
 
 from ..factories import UserFactory
 
@@ -26,14 +27,19 @@ def save(client, name, query, *, kind="list", shared=False):
 
 def test_normalise_query_drops_empty_values_and_the_page():
     assert normalise_query("?search=&status=met&page=3&status=&tag=onu") == "status=met&tag=onu"
+    assert (
+        normalise_query("overdue=unknown&search=unknown", blank=is_blank_filter) == "search=unknown"
+    )
     assert normalise_query("tag=onu&status=met") == normalise_query("status=met&tag=onu")
 
 
 @pytest.mark.parametrize("url", [LIST, OVERDUE])
 def test_empty_parameters_redirect_to_the_clean_address(viewer_client, url):
-    response = viewer_client.get(url + "?search=&status=met&due_after=&ordering=")
+    response = viewer_client.get(url + "?search=&status=met&due_after=&ordering=&unowned=unknown")
     assert response.status_code == 302
     assert response["Location"] == url + "?status=met"
+    # "unknown" is a yes/no filter's "any"; elsewhere it is a word like another.
+    assert viewer_client.get(url + "?search=unknown&unowned=true").status_code == 200
     response = viewer_client.get(url + "?search=&ordering=")
     assert response["Location"] == url
     assert viewer_client.get(url + "?status=met").status_code == 200
