@@ -6,10 +6,10 @@ citations say, or the title or publisher of a source it cites (in a citation or 
 history). Case and accents never matter: "mecanisme" finds "mécanisme", "brunet" a commitment
 whose cited source is "Entretien avec … Brunet".
 
-- **PostgreSQL**: its French full-text search (``to_tsvector('french', unaccent(…))`` against
-  a prefix query, so "mécanismes" finds "mécanisme" by its stem and a half-typed word matches)
-  or, for what stemming misses (the middle of a word, an acronym), the accent-stripped text.
-  ``unaccent`` comes from the extension created by migration 0008.
+- **PostgreSQL**: the accent-stripped text (``LOWER(UNACCENT(…))``: a half-typed word, the
+  middle of a word, an acronym) and, for the title and summary, its French full-text search
+  (``to_tsvector('french', unaccent(…))`` against a prefix query), so "mécanismes" finds
+  "mécanisme" by its stem. ``unaccent`` comes from the extension created by migration 0008.
 - **SQLite**: the accent-stripped, lower-case text, through ``vigie_fold``, a Python function
   the ``Folded`` expression registers on the connection when it is compiled. No search column
   to keep up to date: a source renamed from the admin, the API or an import is found under its
@@ -103,21 +103,21 @@ class Folded(models.Func):
         )
 
 
-def _text_matches(field: str, word: str, connection_vendor: str) -> Q:
-    """``field`` contains ``word`` (accent- and case-insensitive), or on PostgreSQL its French
-    stems start with the word's."""
+def _text_matches(field: str, word: str, connection_vendor: str, stem: bool = False) -> Q:
+    """``field`` contains ``word`` (accent- and case-insensitive), or with ``stem`` on
+    PostgreSQL its French stems start with the word's."""
     condition = Q(Contains(Folded(F(field)), Value(word)))
-    if connection_vendor == "postgresql":
+    if stem and connection_vendor == "postgresql":
         vector = SearchVector(models.Func(F(field), function="UNACCENT"), config="french")
         query = SearchQuery(f"{word}:*", search_type="raw", config="french")
         condition |= Q(SearchVectorExact(vector, query))
     return condition
 
 
-def _any(fields, word, vendor) -> Q:
+def _any(fields, word, vendor, stem: bool = False) -> Q:
     condition = Q()
     for field in fields:
-        condition |= _text_matches(field, word, vendor)
+        condition |= _text_matches(field, word, vendor, stem)
     return condition
 
 
@@ -130,6 +130,10 @@ OWN_FIELDS = {
     "monitoring_body": (("monitoring_body__name", "monitoring_body__acronym"), 4),
     "summary": (("summary",), 3),
 }
+# Matched by their French stems too on PostgreSQL ("mécanismes" finds "mécanisme"): the
+# commitment's own prose. Elsewhere (names, notes, citations, sources) the accent-stripped
+# text: stemming each history note and source on every search costs more than it finds.
+STEMMED = {"title", "summary"}
 SOURCE_FIELDS = ("title", "publisher")
 CITATION_WEIGHT = 2
 HISTORY_WEIGHT = 1
@@ -168,7 +172,7 @@ def search_queryset(queryset, text: str | None):
     for word in words:
         conditions = []
         for name, (fields, weight) in OWN_FIELDS.items():
-            condition = _any(fields, word, vendor)
+            condition = _any(fields, word, vendor, stem=name in STEMMED)
             own_found[name] |= condition
             conditions.append((condition, weight))
         related = _related_conditions(word, vendor)
