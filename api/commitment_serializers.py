@@ -23,6 +23,7 @@ from commitments.models import (
     Status,
     Tag,
 )
+from commitments.search import attach_matches
 from commitments.services.status import NOTE_MAX_LENGTH
 
 from .bodies import BodySummarySerializer
@@ -43,6 +44,33 @@ class CitationSerializer(serializers.ModelSerializer):
         model = Citation
         fields = ["source", "source_title", "claim"]
         read_only_fields = fields
+
+
+class MatchSerializer(serializers.Serializer):
+    """One place a search matched a commitment."""
+
+    field = serializers.CharField(
+        help_text=_(
+            "Where: title, key, summary, responsible_body, monitoring_body, citation_claim, "
+            "source_title, source_publisher or history_note."
+        )
+    )
+    label = serializers.CharField(
+        help_text=_("Where, for people, e.g. “History note of 12/03/2022”.")
+    )
+    excerpt = serializers.CharField(help_text=_("The matching text, shortened around the match."))
+
+
+class CommitmentListSerializer(serializers.ListSerializer):
+    """A page of commitments; with a ``search``, each says where it matched (three queries for
+    the page, ``commitments.search.attach_matches``)."""
+
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        request = self.context.get("request")
+        text = request.query_params.get("search") if request is not None else None
+        attach_matches(items, text)
+        return super().to_representation(items)
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -129,6 +157,12 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "Open with no news (status change or claim) for NO_NEWS_MONTHS months (12 by default)."
         )
     )
+    matched_in = serializers.SerializerMethodField(
+        help_text=_(
+            "In a list with a search: where the search words were found in this commitment. "
+            "Null otherwise."
+        )
+    )
     disputed = serializers.BooleanField(
         source="has_disputed_deadline",
         read_only=True,
@@ -171,8 +205,15 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "version",
             "created_at",
             "updated_at",
+            "matched_in",
         ]
         read_only_fields = fields
+        list_serializer_class = CommitmentListSerializer
+
+    @extend_schema_field(MatchSerializer(many=True, allow_null=True))
+    def get_matched_in(self, commitment) -> list | None:
+        matches = getattr(commitment, "matched_in", None)
+        return None if matches is None else [match.as_dict() for match in matches]
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_overdue(self, commitment) -> bool:

@@ -7,7 +7,7 @@ import datetime
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.forms import NullBooleanSelect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +71,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
-        help_text=_("Words in the title, summary, key or a body's name or acronym."),
+        help_text=_(
+            "Words found in the title, summary, key, a body's name or acronym, a history note, "
+            "what a source says, or a cited source's title or publisher; accents and case do "
+            "not matter."
+        ),
     )
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
@@ -166,17 +170,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
             self.queryset = self.queryset.with_days_overdue(self.as_of).with_advocacy(self.as_of)
 
     def filter_search(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(key__icontains=word)
-                | Q(responsible_body__name__icontains=word)
-                | Q(responsible_body__acronym__icontains=word)
-                | Q(monitoring_body__name__icontains=word)
-                | Q(monitoring_body__acronym__icontains=word)
-            )
-        return queryset
+        # Most relevant first; an explicit ``ordering`` (applied after) replaces it.
+        return queryset.search(value)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

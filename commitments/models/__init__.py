@@ -28,6 +28,7 @@ from .evidence import (
     TagManager,
 )
 from .history import StatusChange, StatusChangeQuerySet
+from .saved_views import SavedView, SavedViewQuerySet
 
 __all__ = [
     "Ask",
@@ -55,6 +56,8 @@ __all__ = [
     "Status",
     "StatusChange",
     "StatusChangeQuerySet",
+    "SavedView",
+    "SavedViewQuerySet",
     "Tag",
     "TagManager",
 ]

@@ -88,6 +88,20 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
         """Commitments marked public: what partners and anonymous callers may read."""
         return self.filter(is_public=True)
 
+    def search(self, text: str | None):
+        """Commitments where every word of ``text`` is found (case and accents ignored) in
+        their title, key, summary, bodies, history notes, citations or cited sources, most
+        relevant first; annotated ``search_rank``. The rule: ``commitments/search.py``."""
+        from commitments.search import search_queryset
+
+        return (
+            search_queryset(self, text).order_by(
+                "-search_rank", *(self.query.order_by or self.model._meta.ordering)
+            )
+            if text and text.strip()
+            else self
+        )
+
     def for_body(self, body):
         """Commitments that ``body`` owes or monitors."""
         return self.filter(Q(responsible_body=body) | Q(monitoring_body=body))

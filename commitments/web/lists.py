@@ -3,17 +3,19 @@
 from django import forms as django_forms
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
 from commitments.filters import CommitmentFilterSet
-from commitments.models import Commitment, StatusChange
+from commitments.models import Commitment, SavedView, StatusChange
+from commitments.search import attach_matches
 
 from . import exports
 from .access import SOURCE_PERMISSION, STATUS_PERMISSION, VIEW_PERMISSION, request_as_of
 from .forms import BulkStatusForm
+from .saved_views import clean_query, has_blank_filters, saved_views_context
 
 
 def attach_latest_changes(commitments) -> None:
@@ -57,6 +59,17 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
     default_ordering = ("due_date", "title")
     http_method_names = ["get", "head", "options"]
 
+    saved_view_kind = SavedView.Kind.LIST
+
+    def get(self, request, *args, **kwargs):
+        # Addresses carry only the filters in use: "?search=&overdue=unknown&status=met" becomes
+        # "?status=met" (the form's script already leaves such fields out; this covers every
+        # other way in).
+        if has_blank_filters(request.GET):
+            clean = clean_query(request.GET)
+            return HttpResponseRedirect(request.path + (f"?{clean}" if clean else ""))
+        return super().get(request, *args, **kwargs)
+
     def base_queryset(self, as_of):
         return Commitment.objects.all()
 
@@ -77,7 +90,11 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
             return self.filterset.queryset.none()
         queryset = self.filterset.qs
         if not self.request.GET.get("ordering"):
-            queryset = queryset.order_by(*self.default_ordering)
+            # A search is ordered by relevance first (``search_rank``, annotated by it).
+            searching = "search_rank" in queryset.query.annotations
+            queryset = queryset.order_by(
+                *(("-search_rank",) if searching else ()), *self.default_ordering
+            )
         return queryset
 
     def get_context_data(self, **kwargs):
@@ -93,7 +110,11 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
             is_filtered=any(
                 k not in ("page", "ordering") and v for k, v in self.request.GET.items()
             ),
+            search_text=self.request.GET.get("search", ""),
+            **saved_views_context(self.request, self.saved_view_kind),
         )
+        if self.filterset.form.is_valid():
+            attach_matches(context["object_list"], self.filterset.form.cleaned_data.get("search"))
         return context
 
 
@@ -131,6 +152,7 @@ class OverdueListView(FilteredCommitmentsMixin, ListView):
     context_object_name = "commitments"
     paginate_by = 200
     default_ordering = ("-days_overdue", "title")
+    saved_view_kind = SavedView.Kind.OVERDUE
 
     def base_queryset(self, as_of):
         return Commitment.objects.overdue(as_of).with_latest_change_id()

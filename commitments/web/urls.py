@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access, dashboard, detail, lists, spreadsheets, status
+from . import access, dashboard, detail, lists, saved_views, spreadsheets, status
 
 app_name = "commitments"
 
@@ -26,5 +26,12 @@ urlpatterns = [
     ),
     path("spreadsheets/import/", spreadsheets.upload, name="spreadsheet_upload"),
     path("spreadsheets/import/confirm/", spreadsheets.confirm, name="spreadsheet_confirm"),
+    path("commitments/views/", saved_views.saved_view_list, name="saved_views"),
+    path("commitments/views/<int:pk>/", saved_views.saved_view_update, name="saved_view_update"),
+    path(
+        "commitments/views/<int:pk>/delete/",
+        saved_views.saved_view_remove,
+        name="saved_view_delete",
+    ),
     path("language/", access.set_language, name="set_language"),
 ]

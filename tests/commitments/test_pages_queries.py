@@ -101,13 +101,14 @@ PAGES = {
     # the visit recorded on the user (1, first visit of the day); what to chase: every count
     # in one aggregate (which replaced the overdue count), the asks waiting longest + their
     # asks (2); counts by status, overdue top 10, 90 days, latest changes + their sources,
-    # per body, deadlines per year; the user's lapsed alerts to acknowledge. Was 14.
-    "dashboard": (lambda c: reverse("commitments:dashboard"), 17),
+    # per body, deadlines per year; the user's lapsed alerts to acknowledge; the saved views
+    # (1). Was 14.
+    "dashboard": (lambda c: reverse("commitments:dashboard"), 18),
     # count, page, tags; filter form choices: bodies x2, owners, tags; bulk form sources and
-    # the bodies a new exchange may come from (+1, was 13).
-    "list": (lambda c: reverse("commitments:list"), 14),
-    # count, page, latest changes + their sources; filter form choices x4
-    "overdue": (lambda c: reverse("commitments:overdue"), 13),
+    # the bodies a new exchange may come from; saved views (was 13).
+    "list": (lambda c: reverse("commitments:list"), 15),
+    # count, page, latest changes + their sources; filter form choices x4; saved views
+    "overdue": (lambda c: reverse("commitments:overdue"), 14),
     # commitment (with its advocacy annotations), tags, deadlines + their sources + the
     # predecessor's claimed periods, claims, asks, citations, timeline + its sources; form:
     # sources, the bodies a new exchange may come from, latest entry; whether the user watches
