@@ -31,6 +31,7 @@ def cited(db, editor):
         effective_date=datetime.date(2022, 3, 12),
         note="Réunion avec la Délégation.",
         author=editor,
+        sources=[SourceFactory(title="Compte rendu interne", publisher="Collectif")],
         expected_version=found.version,
     )
     make_commitment(key="other", title="Autre engagement", responsible_body=body)

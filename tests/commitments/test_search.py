@@ -73,6 +73,7 @@ def corpus(db, editor):
         effective_date=datetime.date(2022, 3, 12),
         note="Réunion à la Délégation : calendrier confirmé.",
         author=editor,
+        sources=[SourceFactory(title="Compte rendu interne", publisher="Collectif")],
         expected_version=noted.version,
     )
     made["note"] = noted
