@@ -169,3 +169,19 @@ def test_an_e_mail_that_cannot_be_sent_leaves_no_account(client, administrator, 
     assert response.status_code == 400
     assert "aucun compte n’a été créé" in response.content.decode()
     assert not User.objects.filter(email="ines.martin@example.org").exists()
+
+
+@pytest.mark.parametrize("pending", [1, 12])
+def test_the_invitation_page_makes_a_constant_number_of_queries(
+    client, administrator, django_assert_num_queries, pending
+):
+    for n in range(pending):
+        user = UserFactory(username=f"invited{n}")
+        user.set_unusable_password()
+        user.save()
+    client.force_login(administrator)
+    with django_assert_num_queries(
+        5
+    ):  # session, user, its groups (twice: role, alerts link), the list
+        response = client.get(INVITE)
+    assert response.content.decode().count("@example.org") >= pending

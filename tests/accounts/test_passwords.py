@@ -227,3 +227,16 @@ class TestReset:
         assert response.status_code == 200
         assert "Le formulaire contient des erreurs" in response.content.decode()
         assert mail.outbox == []
+
+
+@pytest.mark.parametrize("role", [roles.VIEWERS, roles.EDITORS, roles.ADMINISTRATORS])
+def test_the_profile_of_every_role_links_to_password_and_two_factor(client, db, role):
+    user = user_with_role(role)
+    client.force_login(user)
+    page = client.get(reverse("accounts:profile"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f'href="{CHANGE}"' in page
+    assert f'href="{reverse("two_factor:setup")}"' in page
+    assert "L’authentification à deux facteurs est désactivée." in page
+    # The header links to the profile from every page.
+    header = client.get(reverse("commitments:dashboard")).content.decode()
+    assert f'href="{reverse("accounts:profile")}"' in header
