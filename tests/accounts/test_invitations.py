@@ -180,8 +180,6 @@ def test_the_invitation_page_makes_a_constant_number_of_queries(
         user.set_unusable_password()
         user.save()
     client.force_login(administrator)
-    with django_assert_num_queries(
-        5
-    ):  # session, user, its groups (twice: role, alerts link), the list
+    with django_assert_num_queries(5):  # the same at both sizes
         response = client.get(INVITE)
     assert response.content.decode().count("@example.org") >= pending
