@@ -97,3 +97,13 @@ def ensure_groups() -> None:
     )
     if complete < len(GROUP_PERMISSIONS):
         sync_groups(apps)
+
+
+def may_invite(user) -> bool:
+    """Who may invite new staff: administrators (the group, with access to the admin site)
+    and superusers."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return user.is_staff and user.groups.filter(name=ADMINISTRATORS).exists()

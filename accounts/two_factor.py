@@ -1,12 +1,18 @@
-"""Two-factor authentication (TOTP, with django-otp): setup, verification, removal.
+"""Two-factor authentication (TOTP, with django-otp): setup, verification, recovery codes,
+removal.
 
-Any logged-in user may enable it on ``/accounts/two-factor/``. Once a user has a confirmed
-device, every login must be completed by a code from it (``TwoFactorRequiredMiddleware``
-holds the session at the verification page until then), and the admin site requires a
-verified session from staff (``accounts.two_factor_admin``) unless ``OTP_ADMIN_REQUIRED=0``.
+Any logged-in user may enable it on ``/accounts/two-factor/`` (linked from the profile). Once a
+user has a confirmed device, every login must be completed by a code from it
+(``TwoFactorRequiredMiddleware`` holds the session at the verification page until then), and
+the admin site requires a verified session from staff (``accounts.two_factor_admin``) unless
+``OTP_ADMIN_REQUIRED=0``. Setting it up also gives ``OTP_RECOVERY_CODES`` recovery codes
+(django-otp's static device, ``services.recovery_codes_replace``): shown once, each accepted
+once at the verification step in place of a code from the phone, regenerable from a verified
+session (the old ones then stop working).
 """
 
 import logging
+import re
 from urllib.parse import urlencode
 
 import django_otp
@@ -20,13 +26,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.http import client_ip, safe_next
+
+from .services import recovery_codes_replace
 
 security_log = logging.getLogger("vigie.security")
 
@@ -105,6 +114,38 @@ class TokenForm(forms.Form):
         return token
 
 
+# A code from the app is six digits; a recovery code eight letters and digits (base 32).
+TOTP_CODE = re.compile(r"[0-9]{6}")
+RECOVERY_CODE = re.compile(r"[a-z2-7]{8}")
+
+
+class VerifyForm(forms.Form):
+    token = forms.CharField(
+        label=gettext_lazy("Code"),
+        help_text=gettext_lazy(
+            "The six digits your authenticator app shows now, e.g. 123456; or, if you lost "
+            "your phone, one of your recovery codes, e.g. abcd2345."
+        ),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self):
+        token = re.sub(r"[\s-]", "", self.cleaned_data["token"]).lower()
+        if not (TOTP_CODE.fullmatch(token) or RECOVERY_CODE.fullmatch(token)):
+            raise forms.ValidationError(
+                _("Enter the six digits shown by the app, or a recovery code of eight characters."),
+                code="invalid",
+            )
+        return token
+
+    @property
+    def is_recovery_code(self) -> bool:
+        return not TOTP_CODE.fullmatch(self.cleaned_data["token"])
+
+
 def _qr_svg(uri: str) -> str:
     """The otpauth URI as an inline SVG QR code, drawn on the server (no script, no image)."""
     svg = segno.make(uri, error="m").svg_inline(
@@ -128,14 +169,19 @@ def setup(request):
     """
     user = request.user
     next_url = safe_next(request, "")
-    confirmed = list(devices_for_user(user, confirmed=True))
+    if user_has_device(user) and not is_verified(user):
+        return redirect(url_with_next("two_factor:verify", next_url or request.path))
+    confirmed = list(TOTPDevice.objects.filter(user=user, confirmed=True))
     if confirmed:
-        if not is_verified(user):
-            return redirect(url_with_next("two_factor:verify", next_url or request.path))
         return render(
             request,
             "accounts/two_factor_setup.html",
-            {"enabled": True, "devices": confirmed, "required": _admin_requires(user)},
+            {
+                "enabled": True,
+                "devices": confirmed,
+                "codes_left": StaticToken.objects.filter(device__user=user).count(),
+                "required": _admin_requires(user),
+            },
         )
 
     device, _created = TOTPDevice.objects.get_or_create(
@@ -146,30 +192,22 @@ def setup(request):
         with transaction.atomic():
             device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
             allowed, _info = device.verify_is_allowed()
-            if allowed and device.verify_token(form.cleaned_data["token"]):
+            # TOTPDevice.verify_token applies django-otp's throttling itself.
+            if device.verify_token(form.cleaned_data["token"]):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 _complete_verification(request, device)
-                security_log.info(
-                    "two-factor enabled: username=%r ip=%s path=%s",
-                    user.get_username(),
-                    client_ip(request),
-                    request.path,
-                )
+                _log("two-factor enabled", request)
+                codes = recovery_codes_replace(user=user, client_ip=client_ip(request) or "-")
                 messages.success(request, _("Two-factor authentication is now on."))
-                return redirect(next_url or reverse("two_factor:setup"))
+                return _show_recovery_codes(request, codes, next_url=next_url)
         form.add_error(
             "token",
             _("This code is not valid. Check the time on your phone and try the next code.")
             if allowed
             else _("Too many wrong codes: wait a minute before trying again."),
         )
-        security_log.warning(
-            "two-factor setup code refused: username=%r ip=%s path=%s",
-            user.get_username(),
-            client_ip(request),
-            request.path,
-        )
+        _log("two-factor setup code refused", request, warning=True)
     uri = device.config_url
     return render(
         request,
@@ -197,36 +235,46 @@ def verify(request):
     devices = list(devices_for_user(user, confirmed=True))
     if not devices:
         return redirect(url_with_next("two_factor:setup", next_url))
-    form = TokenForm(request.POST or None)
+    form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttled = False
-        for device in devices:
-            # django_otp.verify_token locks the device row and applies its throttling.
-            allowed, _info = device.verify_is_allowed()
-            throttled = throttled or not allowed
+        # A recovery code is checked against the static device only, a code from the app
+        # against the app's: a wrong one counts against that device's throttling alone.
+        kind = StaticDevice if form.is_recovery_code else TOTPDevice
+        candidates = [device for device in devices if isinstance(device, kind)]
+        throttled = not any(device.verify_is_allowed()[0] for device in candidates)
+        for device in candidates:
+            # django_otp.verify_token locks the device row; the device throttles and, for a
+            # recovery code, deletes the code it accepts.
             verified = django_otp.verify_token(
                 user, device.persistent_id, form.cleaned_data["token"]
             )
             if verified is not None:
                 _complete_verification(request, verified)
-                security_log.info(
-                    "two-factor verified: username=%r ip=%s path=%s",
-                    user.get_username(),
-                    client_ip(request),
-                    request.path,
-                )
+                if form.is_recovery_code:
+                    left = StaticToken.objects.filter(device__user=user).count()
+                    _log("two-factor verified with a recovery code", request, codes_left=left)
+                    messages.warning(
+                        request,
+                        ngettext(
+                            "You logged in with a recovery code, which now no longer works: "
+                            "%(count)d code left. Set up your new phone from your profile.",
+                            "You logged in with a recovery code, which now no longer works: "
+                            "%(count)d codes left. Set up your new phone from your profile.",
+                            left,
+                        )
+                        % {"count": left},
+                    )
+                else:
+                    _log("two-factor verified", request)
                 return redirect(next_url)
-        security_log.warning(
-            "two-factor code refused: username=%r ip=%s path=%s",
-            user.get_username(),
-            client_ip(request),
-            request.path,
-        )
+        _log("two-factor code refused", request, warning=True)
         form.add_error(
             "token",
             _("Too many wrong codes: wait a minute before trying again.")
             if throttled
-            else _("This code is not valid. Check the time on your phone and try the next code."),
+            else _("This code is not valid. Check the time on your phone and try the next code.")
+            if not form.is_recovery_code
+            else _("This recovery code is not valid, or was already used."),
         )
     return render(
         request,
@@ -243,14 +291,45 @@ def disable(request):
     if not is_verified(user):
         return redirect(url_with_next("two_factor:verify", reverse("two_factor:setup")))
     TOTPDevice.objects.filter(user=user).delete()
-    security_log.warning(
-        "two-factor disabled: username=%r ip=%s path=%s",
-        user.get_username(),
-        client_ip(request),
-        request.path,
-    )
+    StaticDevice.objects.filter(user=user).delete()  # the recovery codes with it
+    _log("two-factor disabled", request, warning=True)
     messages.success(request, _("Two-factor authentication is now off."))
     return redirect("two_factor:setup")
+
+
+@never_cache
+@require_POST
+def recovery_codes(request):
+    """Replace the recovery codes (the old ones stop working) and show the new ones, once: only
+    from a verified session, with two-factor authentication on."""
+    user = request.user
+    if not is_verified(user):
+        return redirect(url_with_next("two_factor:verify", reverse("two_factor:setup")))
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("two_factor:setup")
+    codes = recovery_codes_replace(user=user, client_ip=client_ip(request) or "-")
+    return _show_recovery_codes(request, codes, next_url="")
+
+
+def _show_recovery_codes(request, codes: list[str], *, next_url: str):
+    # Rendered in the response to the POST, never stored: they are shown this once.
+    return render(
+        request,
+        "accounts/two_factor_recovery_codes.html",
+        {"codes": codes, "next": next_url or reverse("accounts:profile")},
+    )
+
+
+def _log(event: str, request, *, warning: bool = False, **fields) -> None:
+    extra = "".join(f" {name}={value!r}" for name, value in fields.items())
+    (security_log.warning if warning else security_log.info)(
+        "%s: username=%r%s ip=%s path=%s",
+        event,
+        request.user.get_username(),
+        extra,
+        client_ip(request) or "-",
+        request.path,
+    )
 
 
 def _admin_requires(user) -> bool:

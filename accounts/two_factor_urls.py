@@ -10,4 +10,5 @@ urlpatterns = [
     path("", two_factor.setup, name="setup"),
     path("verify/", two_factor.verify, name="verify"),
     path("disable/", two_factor.disable, name="disable"),
+    path("recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),
 ]

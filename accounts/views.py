@@ -1,4 +1,5 @@
-"""The user's own profile page: who they are, their role, and their API token.
+"""The user's own profile page: who they are, their role, their password and two-factor
+authentication (links to their pages), and their API token.
 
 Who may use it: any logged-in user, for their own account only (``login_required``; there is
 no way to name another user). Token changes are POSTs protected by CSRF.
@@ -10,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from tracker.http import client_ip
@@ -27,6 +30,9 @@ def _context(request, *, form=None, new_key: str | None = None) -> dict:
     return {
         "profile_user": user,
         "roles": [label for name, label in roles.ROLE_LABELS.items() if name in group_names],
+        "two_factor_on": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "codes_left": StaticToken.objects.filter(device__user=user).count(),
+        "may_invite": roles.may_invite(user),
         "token": token,
         "token_prefix": token.key[:KEY_PREFIX_SHOWN] if token else "",
         "new_key": new_key,

@@ -35,6 +35,12 @@ PUBLIC = {
     "api:event-detail",
     "api:not-found",
     "alerts:calendar_feed",
+    # Getting back in without a password: a reset, or an invitation's link.
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+    "accounts:invitation_accept",
 }
 REFUSED = {301, 302, 401, 403, 404, 405}
 

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Recovery codes: one-time static tokens (accounts/two_factor.py).
+    "django_otp.plugins.otp_static",
     "accounts",
     "commitments",
     "alerts",
@@ -373,6 +375,20 @@ AXES_USERNAME_CALLABLE = "accounts.login.lockout_username"
 # default only in development (DEBUG on), so that the demo admin of `make run` opens the admin.
 OTP_TOTP_ISSUER = "Vigie"
 OTP_ADMIN_REQUIRED = env_bool("OTP_ADMIN_REQUIRED", not DEBUG)
+# Recovery codes given when two-factor authentication is set up (each works once).
+OTP_RECOVERY_CODES = 10
+
+# Passwords by e-mail (accounts/passwords.py, accounts/invitations.py): a reset link works
+# once, for PASSWORD_RESET_HOURS; an invitation link once, for INVITATION_DAYS. Reset requests
+# are throttled: PASSWORD_RESET_LIMIT an hour per client address and per e-mail address.
+PASSWORD_RESET_TIMEOUT = 3600 * int(os.environ.get("PASSWORD_RESET_HOURS") or 24)
+INVITATION_TIMEOUT = 86400 * int(os.environ.get("INVITATION_DAYS") or 7)
+PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT") or 5)
+PASSWORD_RESET_WINDOW = 3600
+if PASSWORD_RESET_TIMEOUT <= 0 or INVITATION_TIMEOUT <= 0 or PASSWORD_RESET_LIMIT < 1:
+    raise ImproperlyConfigured(
+        "PASSWORD_RESET_HOURS, INVITATION_DAYS and PASSWORD_RESET_LIMIT must be positive."
+    )
 
 # Spreadsheet import: one transaction for the whole file; importing needs the "add"
 # permission of the model, exporting the "view" one.
