@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import access, dashboard, detail, lists, status
+from . import access, dashboard, detail, editing, lists, reference, status
+
 
 app_name = "commitments"
 
@@ -18,5 +19,20 @@ urlpatterns = [
     path("commitments/bulk-status/", status.bulk_update, name="bulk_update"),
     path("commitments/<int:pk>/", detail.CommitmentDetailView.as_view(), name="detail"),
     path("commitments/<int:pk>/status/", status.status_update, name="status_update"),
+    path("commitments/new/", editing.commitment_create, name="create"),
+    path("commitments/<int:pk>/edit/", editing.commitment_edit, name="edit"),
+    path("commitments/<int:pk>/deadlines/new/", editing.deadline_edit, name="deadline_create"),
+    path(
+        "commitments/<int:pk>/deadlines/<int:deadline_pk>/",
+        editing.deadline_edit,
+        name="deadline_edit",
+    ),
+    path(
+        "commitments/<int:pk>/deadlines/<int:deadline_pk>/remove/",
+        editing.deadline_remove,
+        name="deadline_remove",
+    ),
+    path("sources/search/", reference.source_search, name="source_search"),
+    *reference.urlpatterns(),
     path("language/", access.set_language, name="set_language"),
 ]
