@@ -90,11 +90,13 @@ def resolve_source(text: str) -> Source:
 
 
 class SourceField(forms.CharField):
+    """One source, typed as its key or exact title (the widget's search fills in the key)."""
+
     widget = SourceInput
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 500)
         super().__init__(**kwargs)
+        self.widget.attrs["maxlength"] = "500"
 
     def prepare_value(self, value):
         return _source_text(value)
@@ -103,6 +105,8 @@ class SourceField(forms.CharField):
         if isinstance(value, Source):
             return value
         text = super().to_python(value)
+        if len(text) > 500:
+            raise ValidationError(_("This text is too long."), code="max_length")
         return resolve_source(text) if text else None
 
 
