@@ -2,7 +2,6 @@ from django.urls import path
 
 from . import access, dashboard, detail, editing, lists, reference, status
 
-
 app_name = "commitments"
 
 urlpatterns = [
