@@ -143,11 +143,16 @@ def record_list(request, kind):
             condition |= Q(**{f"{name}__icontains": query})
         records = records.filter(condition)
     page = Paginator(records, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    headers = [
+        str(kind.model._meta.get_field(name).verbose_name).capitalize() for name in kind.columns
+    ]
     rows = [
-        (kind.edit_url(record.pk), [_cell(record, name) for name in kind.columns])
+        (
+            kind.edit_url(record.pk),
+            list(zip(headers, [_cell(record, n) for n in kind.columns], strict=True)),
+        )
         for record in page.object_list
     ]
-    headers = [kind.model._meta.get_field(name).verbose_name for name in kind.columns]
     context = {
         "kind": kind,
         "page": page,
