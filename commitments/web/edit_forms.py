@@ -68,6 +68,8 @@ def _source_text(value) -> str:
 def resolve_source(text: str) -> Source:
     """The source a typed text names: its key, else its exact title (one only)."""
     text = text.strip()
+    if "\x00" in text:  # PostgreSQL refuses it in a query: refused here, as Django's fields do
+        raise ValidationError(_("Null characters are not allowed."), code="null_characters")
     found = list(Source.objects.filter(Q(key=text) | Q(title__iexact=text))[:3])
     by_key = [s for s in found if s.key == text]
     if by_key:

@@ -109,6 +109,11 @@ KINDS = {
 }
 
 
+def search_text(request) -> str:
+    """The ``q`` parameter, bounded, without the null characters PostgreSQL refuses."""
+    return (request.GET.get("q") or "").replace("\x00", "").strip()[:SEARCH_MAX_QUERY]
+
+
 def _kind(slug: str) -> Kind:
     return KINDS[slug]
 
@@ -135,7 +140,7 @@ def record_list(request, kind):
     kind = _kind(kind)
     if not request.user.has_perm(kind.change_permission):
         raise PermissionDenied
-    query = (request.GET.get("q") or "").strip()[:SEARCH_MAX_QUERY]
+    query = search_text(request)
     records = kind.model.objects.order_by(*kind.order)
     if query:
         condition = Q()
@@ -244,7 +249,7 @@ def _render(request, kind, form, record, *, conflict=None, status=200):
 def source_search(request):
     """Sources whose title, publisher or key contains every word typed, at most 20, as JSON:
     ``{"results": [{"id", "key", "title", "label"}]}``. Always JSON, never an error page."""
-    query = (request.GET.get("q") or "").strip()[:SEARCH_MAX_QUERY]
+    query = search_text(request)
     words = query.split()[:8]
     if not words:
         return JsonResponse({"results": []})

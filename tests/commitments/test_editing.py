@@ -225,7 +225,13 @@ def test_a_stale_edit_shows_the_other_change_keeps_the_input_writes_nothing(
 ):
     url = reverse("commitments:edit", args=[commitment.pk])
     client.force_login(editor)
-    data = form_data(client.get(url), title="Mon titre à moi", summary="Mon résumé")
+    mine = SourceFactory(title="Ma source")
+    data = form_data(
+        client.get(url),
+        title="Mon titre à moi",
+        summary="Mon résumé",
+        **{"citations-0-source": mine.key, "citations-0-claim": "Ce que j'y ai lu"},
+    )
     # Someone else changes the title meanwhile.
     other = UserFactory(username="camille")
     from commitments.services.lifecycle import commitment_save
@@ -245,11 +251,14 @@ def test_a_stale_edit_shows_the_other_change_keeps_the_input_writes_nothing(
     assert "Titre de Camille" in page and "Troisième plan national" in page  # what changed
     assert "camille" in page  # who
     assert 'value="Mon titre à moi"' in page and "Mon résumé" in page  # the input kept
+    assert "Ce que j'y ai lu" in page or "Ce que j&#x27;y ai lu" in page
     assert Commitment.objects.get(pk=commitment.pk).title == "Titre de Camille"
+    assert not Citation.objects.exists()
     # Submitting again, deliberately, saves on top of it.
     again = form_data(response)
     assert client.post(url, again).status_code == 302
     assert Commitment.objects.get(pk=commitment.pk).title == "Mon titre à moi"
+    assert Citation.objects.get().source == mine
 
 
 BAD_INPUTS = {
@@ -297,6 +306,8 @@ def test_bad_input_on_edit_is_refused(editor_client, commitment):
         {"read_state": "forged"},
         {"owner": "999999"},
         {"citations-0-source": "x" * 600},
+        {"citations-0-source": "a\x00b"},
+        {"owner": "99999999999999999999999"},
     ):
         response = editor_client.post(url, form_data(page, **overrides))
         assert response.status_code == 400, overrides
@@ -534,6 +545,9 @@ def test_source_search_matches_every_word_at_most_twenty(editor_client):
     )
     assert editor_client.get(url, {"q": ""}).json() == {"results": []}
     assert editor_client.get(url, {"q": "x" * 5000}).status_code == 200
+    assert editor_client.get(url, {"q": "rapport\x00"}).status_code == 200
+    list_url = reverse("commitments:source_list")
+    assert editor_client.get(list_url, {"q": "a\x00b", "page": "zz"}).status_code == 200
 
 
 # --- Queries ---------------------------------------------------------------------------------
