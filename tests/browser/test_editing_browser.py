@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from commitments.models import Citation, Commitment, Deadline, Source
+from commitments.models import Citation, Commitment, Deadline, Source, StatusChange
+from commitments.services.lifecycle import commitment_save
 
 from ..factories import BodyFactory, SourceFactory, UserFactory, make_commitment, make_deadline
 
@@ -140,5 +141,23 @@ def test_editing_pages_accessible_and_fit_375_pixels(
         expect(page.locator("#form-errors")).to_be_visible()
         expect(page.locator("#id_title")).to_have_attribute("aria-invalid", "true")
         assert_accessible(page)
+        # Someone else saves while the form is open: the conflict page, input kept.
+        page.goto(f"{live_server.url}/commitments/{commitment.pk}/edit/")
+        page.locator("#id_title").fill("Mon titre")
+        current = Commitment.objects.get(pk=commitment.pk)
+        commitment_save(
+            commitment=current,
+            data={"summary": "Résumé de Camille"},
+            expected_version=current.version,
+            author=None,
+            origin=StatusChange.Origin.WEB,
+        )
+        page.locator("form.edit-form button[type=submit]").click()
+        expect(page.locator("#conflict")).to_contain_text("Résumé de Camille")
+        expect(page.locator("#id_title")).to_have_value("Mon titre")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the conflict page scrolls sideways ({width}px)"
+        assert_accessible(page)
+        assert Commitment.objects.get(pk=commitment.pk).title == "Troisième plan national"
     finally:
         context.close()
