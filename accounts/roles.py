@@ -35,6 +35,11 @@ _EDIT = [
     ("commitments", "add_citation"),
     ("commitments", "add_source"),
     ("commitments", "add_body"),
+    # Correcting bodies and sources and keeping the tags, from the staff pages.
+    ("commitments", "change_body"),
+    ("commitments", "change_source"),
+    ("commitments", "add_tag"),
+    ("commitments", "change_tag"),
 ]
 _ADMINISTER = [
     (app, f"{action}_{model}")

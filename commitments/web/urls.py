@@ -1,6 +1,16 @@
 from django.urls import path
 
-from . import access, dashboard, detail, lists, saved_views, spreadsheets, status
+from . import (
+    access,
+    dashboard,
+    detail,
+    editing,
+    lists,
+    reference,
+    saved_views,
+    spreadsheets,
+    status,
+)
 
 app_name = "commitments"
 
@@ -33,5 +43,20 @@ urlpatterns = [
         saved_views.saved_view_remove,
         name="saved_view_delete",
     ),
+    path("commitments/new/", editing.commitment_create, name="create"),
+    path("commitments/<int:pk>/edit/", editing.commitment_edit, name="edit"),
+    path("commitments/<int:pk>/deadlines/new/", editing.deadline_edit, name="deadline_create"),
+    path(
+        "commitments/<int:pk>/deadlines/<int:deadline_pk>/",
+        editing.deadline_edit,
+        name="deadline_edit",
+    ),
+    path(
+        "commitments/<int:pk>/deadlines/<int:deadline_pk>/remove/",
+        editing.deadline_remove,
+        name="deadline_remove",
+    ),
+    path("sources/search/", reference.source_search, name="source_search"),
+    *reference.urlpatterns(),
     path("language/", access.set_language, name="set_language"),
 ]

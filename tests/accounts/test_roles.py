@@ -19,7 +19,11 @@ def test_the_migrations_grant_exactly_the_roles_permissions(db):
     """The migrations keep frozen copies of the lists (they are history): replaying them on an
     empty table gives each group exactly what ``accounts.roles`` grants today."""
     Group.objects.filter(name__in=roles.GROUP_PERMISSIONS).delete()
-    for name in ("0002_create_role_groups", "0003_editors_write_commitments"):
+    for name in (
+        "0002_create_role_groups",
+        "0003_editors_write_commitments",
+        "0010_editors_edit_bodies_sources_tags",
+    ):
         migration = importlib.import_module(f"commitments.migrations.{name}")
         operation = migration.Migration.operations[0]
         operation.code(apps, None)

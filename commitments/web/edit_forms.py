@@ -1,0 +1,473 @@
+"""Forms of the editing pages: a commitment (its fields, first status, citations), a deadline,
+a body, a source, a tag. They check the input's shape; the services check the rules.
+
+Each form carries what its user read: a commitment's ``expected_version``, a record's
+``read_state`` (its values as read, signed, whose fingerprint the service compares) and, for
+a commitment, the same signed snapshot so that a conflict page can show what changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from commitments.fields import COMMITMENT_EDITABLE_FIELDS, DEADLINE_FIELDS
+from commitments.models import Body, Commitment, Deadline, Event, Source, Status, Tag
+from commitments.services.citations import CLAIM_MAX_LENGTH
+from commitments.services.lifecycle import DEADLINE_SHORTHAND
+from commitments.services.reference import EDITABLE_FIELDS, record_state
+from commitments.services.status import NOTE_MAX_LENGTH
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+STATE_SALT = "vigie.edit.read-state"
+SEARCH_URL = reverse_lazy("commitments:source_search")
+# The commitment's fields on its form: the one list, less the due date shorthand (deadlines
+# have their own form, which the shorthand would bypass).
+COMMITMENT_FORM_FIELDS = [f for f in COMMITMENT_EDITABLE_FIELDS if f not in DEADLINE_SHORTHAND]
+MAX_CITATIONS = 50
+MAX_DEADLINE_SOURCES = 20
+STALE_PAGE = _("This page is out of date or was altered: reload it and type your change again.")
+
+
+# --- Choosing a source: a text input that search-as-you-type enhances ---------------------
+
+
+class SourceInput(forms.TextInput):
+    """A plain text input (a source's key or its exact title); ``static/js/source-picker.js``
+    turns it into a combobox that searches the titles as you type."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {
+                "autocomplete": "off",
+                "data-source-search": "",
+                "spellcheck": "false",
+                **(attrs or {}),
+            }
+        )
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-source-search"] = str(SEARCH_URL)
+        return context
+
+
+def _source_text(value) -> str:
+    return value.key if isinstance(value, Source) else ("" if value is None else str(value))
+
+
+def resolve_source(text: str) -> Source:
+    """The source a typed text names: its key, else its exact title (one only)."""
+    text = text.strip()
+    if "\x00" in text:  # PostgreSQL refuses it in a query: refused here, as Django's fields do
+        raise ValidationError(_("Null characters are not allowed."), code="null_characters")
+    found = list(Source.objects.filter(Q(key=text) | Q(title__iexact=text))[:3])
+    by_key = [s for s in found if s.key == text]
+    if by_key:
+        return by_key[0]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ValidationError(
+            _("Several sources have this title: choose one in the list, or type its key."),
+            code="ambiguous",
+        )
+    raise ValidationError(
+        _(
+            "Unknown source “%(text)s”: type a few words of its title and choose it in the "
+            "list, or type its key (e.g. collectif-2022)."
+        ),
+        code="unknown",
+        params={"text": text[:80]},
+    )
+
+
+class SourceField(forms.CharField):
+    """One source, typed as its key or exact title (the widget's search fills in the key)."""
+
+    widget = SourceInput
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs["maxlength"] = "500"
+
+    def prepare_value(self, value):
+        return _source_text(value)
+
+    def to_python(self, value):
+        if isinstance(value, Source):
+            return value
+        text = super().to_python(value)
+        if len(text) > 500:
+            raise ValidationError(_("This text is too long."), code="max_length")
+        return resolve_source(text) if text else None
+
+
+class SourcesInput(forms.Widget):
+    """Several source inputs under one name (the sources already chosen, and two empty)."""
+
+    use_fieldset = True
+    blank_rows = 2
+
+    def value_from_datadict(self, data, files, name):
+        return [v for v in data.getlist(name) if v.strip()] if hasattr(data, "getlist") else []
+
+    def value_omitted_from_data(self, data, files, name):
+        return False
+
+    def format_value(self, value):
+        return [_source_text(v) for v in value or []]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        values = self.format_value(value) + [""] * self.blank_rows
+        base = (attrs or {}).get("id") or f"id_{name}"
+        rows = []
+        for index, text in enumerate(values):
+            rows.append(
+                (
+                    f"{base}_{index}",
+                    _("Source %(number)d") % {"number": index + 1},
+                    name,
+                    text,
+                    str(SEARCH_URL),
+                )
+            )
+        return format_html(
+            '<div class="source-inputs">{}</div>',
+            format_html_join(
+                "",
+                '<div class="source-input"><label for="{0}">{1}</label> <input type="text" '
+                'id="{0}" name="{2}" value="{3}" maxlength="500" autocomplete="off" '
+                'spellcheck="false" data-source-search="{4}"></div>',
+                rows,
+            ),
+        )
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_
+
+
+class SourcesField(forms.Field):
+    widget = SourcesInput
+
+    def prepare_value(self, value):
+        if hasattr(value, "all"):
+            return list(value.all())
+        return value
+
+    def to_python(self, value):
+        texts = [t.strip() for t in value or [] if t and t.strip()]
+        if len(texts) > MAX_DEADLINE_SOURCES:
+            raise ValidationError(
+                _("At most %(max)d sources."), code="too_many", params={"max": MAX_DEADLINE_SOURCES}
+            )
+        sources, errors = [], []
+        for text in texts:
+            if len(text) > 500:
+                errors.append(ValidationError(_("This text is too long."), code="max_length"))
+                continue
+            try:
+                source = resolve_source(text)
+            except ValidationError as error:
+                errors.append(error)
+            else:
+                if source not in sources:
+                    sources.append(source)
+        if errors:
+            raise ValidationError(errors)
+        return sources
+
+
+# --- What the user read ---------------------------------------------------------------------
+
+
+def sign_state(state: dict[str, str]) -> str:
+    return signing.dumps(state, salt=STATE_SALT, compress=True)
+
+
+def unsign_state(value: str) -> dict[str, str] | None:
+    try:
+        state = signing.loads(value or "", salt=STATE_SALT)
+    except signing.BadSignature:
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def commitment_state(commitment: Commitment) -> dict[str, str]:
+    """What the editing page shows of a commitment, as text, to compare after a conflict.
+    Expects the relations the edit page prefetches (tags, citations with their source,
+    deadlines)."""
+    state = {}
+    for name in COMMITMENT_FORM_FIELDS:
+        if name == "tags":
+            state[name] = ", ".join(sorted(tag.name for tag in commitment.tags.all()))
+            continue
+        field = Commitment._meta.get_field(name)
+        if field.choices:
+            value = getattr(commitment, f"get_{name}_display")()
+        elif field.is_relation:
+            related = getattr(commitment, name)
+            value = "" if related is None else str(related)
+        elif isinstance(getattr(commitment, name), bool):
+            value = str(_("yes") if getattr(commitment, name) else _("no"))
+        else:
+            value = str(getattr(commitment, name) or "")
+        state[name] = str(value)
+    state["citations"] = "\n".join(
+        f"{c.source.title} — {c.claim}" if c.claim else c.source.title
+        for c in commitment.citations.all()
+    )
+    state["deadlines"] = "\n".join(
+        f"{d.label} ({d.date.isoformat() if d.date else '—'})" for d in commitment.deadlines.all()
+    )
+    return state
+
+
+def state_labels() -> dict[str, str]:
+    labels = {
+        name: str(Commitment._meta.get_field(name).verbose_name) for name in COMMITMENT_FORM_FIELDS
+    }
+    labels["citations"] = str(_("Sources and what they say"))
+    labels["deadlines"] = str(_("Deadlines"))
+    return labels
+
+
+def state_differences(read: dict[str, str] | None, now: dict[str, str], labels) -> list[dict]:
+    """Each value that changed between what the user read and what is there now."""
+    if read is None:
+        return []
+    return [
+        {"label": labels.get(name, name), "before": read.get(name, ""), "after": value}
+        for name, value in now.items()
+        if read.get(name, "") != value
+    ]
+
+
+class ReadStateMixin(forms.Form):
+    """A hidden, signed copy of what the form showed when it was opened."""
+
+    read_state = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_read_state(self):
+        value = self.cleaned_data.get("read_state") or ""
+        if value and unsign_state(value) is None:
+            raise ValidationError(STALE_PAGE, code="bad_state")
+        return value
+
+    def read(self) -> dict[str, str] | None:
+        return unsign_state(self.data.get(self.add_prefix("read_state"), ""))
+
+
+# --- A commitment ---------------------------------------------------------------------------
+
+
+class CommitmentForm(ReadStateMixin, forms.ModelForm):
+    """A commitment's descriptive fields, its owner and tags. On creation, its first status."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=Status.choices, initial=Status.NOT_STARTED, required=False
+    )
+    effective_date = forms.DateField(
+        label=_("Status effective since"),
+        widget=DATE_WIDGET,
+        required=False,
+        help_text=_("When the commitment reached this status, e.g. 2022-07-29."),
+    )
+    status_note = forms.CharField(
+        label=_("Note on the status"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why this status, e.g. “announced in the 2019 plan, nothing since”."),
+    )
+
+    class Meta:
+        model = Commitment
+        fields = COMMITMENT_FORM_FIELDS
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 6}),
+            "tags": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, today: datetime.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.creating = self.instance.pk is None
+        if self.creating:
+            del self.fields["expected_version"]
+            self.fields["status"].required = True
+            self.fields["effective_date"].required = True
+            self.fields["effective_date"].initial = self.today
+        else:
+            for name in ("status", "effective_date", "status_note"):
+                del self.fields[name]
+            self.fields["expected_version"].required = True
+            self.fields["expected_version"].initial = self.instance.version
+            self.fields["read_state"].initial = sign_state(commitment_state(self.instance))
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+        self.fields["tags"].queryset = Tag.objects.order_by("name")
+        for name in ("responsible_body", "monitoring_body"):
+            self.fields[name].queryset = Body.objects.order_by("name")
+
+    def _post_clean(self):
+        # Only the shape here: the service runs the model's checks (full_clean) when it saves.
+        pass
+
+    def descriptive_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in COMMITMENT_FORM_FIELDS}
+
+
+class CitationForm(forms.Form):
+    source = SourceField(
+        label=_("Source"),
+        required=False,
+        help_text=_("Type a few words of its title, then choose it; or type its key."),
+    )
+    claim = forms.CharField(
+        label=_("What this source says"),
+        required=False,
+        max_length=CLAIM_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("In our words, e.g. “plan covering 2019-2021”."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("claim") and not cleaned.get("source") and "source" not in self.errors:
+            self.add_error("source", ValidationError(_("Choose the source that says this.")))
+        return cleaned
+
+    def source_title(self) -> str:
+        value = self.initial.get("source")
+        return value.title if isinstance(value, Source) else ""
+
+
+class BaseCitationFormSet(forms.BaseFormSet):
+    def citations(self) -> list[tuple[Source, str]]:
+        return [
+            (form.cleaned_data["source"], form.cleaned_data.get("claim", ""))
+            for form in self.forms
+            if form.cleaned_data.get("source") and not form.cleaned_data.get("DELETE")
+        ]
+
+
+CitationFormSet = forms.formset_factory(
+    CitationForm,
+    formset=BaseCitationFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_CITATIONS,
+    validate_max=True,
+    absolute_max=MAX_CITATIONS + 5,
+)
+
+
+def citation_initial(commitment: Commitment | None) -> list[dict]:
+    if commitment is None:
+        return []
+    return [{"source": c.source, "claim": c.claim} for c in commitment.citations.all()]
+
+
+# --- A deadline -----------------------------------------------------------------------------
+
+
+class DeadlineForm(forms.ModelForm):
+    """One deadline; saved by ``deadline_save`` with the commitment's version read."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    sources = SourcesField(
+        label=_("Sources of this deadline"),
+        required=False,
+        help_text=_("Type a few words of a title, then choose it; or type its key."),
+    )
+
+    class Meta:
+        model = Deadline
+        fields = [f for f in DEADLINE_FIELDS if f != "sources"]
+        widgets = {
+            "date": DATE_WIDGET,
+            "met_on": DATE_WIDGET,
+            "reasoning": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commitment = commitment
+        self.fields["expected_version"].initial = commitment.version
+        self.fields["event"].queryset = Event.objects.order_by("date", "name")
+        self.fields["predecessor"].queryset = Commitment.objects.exclude(pk=commitment.pk).order_by(
+            "title"
+        )
+        if self.instance.pk:
+            self.fields["sources"].initial = list(self.instance.sources.all())
+
+    def _post_clean(self):
+        pass  # the service validates the deadline (full_clean and the deadline rules)
+
+    def deadline_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+# --- Bodies, sources, tags ------------------------------------------------------------------
+
+
+class RecordForm(ReadStateMixin, forms.ModelForm):
+    """A body, a source or a tag, with what was read (for an existing one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["read_state"].initial = sign_state(record_state(self.instance))
+
+    def _post_clean(self):
+        pass  # the service runs full_clean, unique checks included
+
+    def record_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class BodyForm(RecordForm):
+    class Meta:
+        model = Body
+        fields = list(EDITABLE_FIELDS[Body])
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class SourceForm(RecordForm):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("e.g. https://www.diplomatie.gouv.fr/…"),
+    )
+
+    class Meta:
+        model = Source
+        fields = list(EDITABLE_FIELDS[Source])
+        widgets = {
+            "publication_date": DATE_WIDGET,
+            "note": forms.Textarea(attrs={"rows": 3}),
+            "title": forms.TextInput(attrs={"maxlength": 500}),
+        }
+
+
+class TagForm(RecordForm):
+    class Meta:
+        model = Tag
+        fields = list(EDITABLE_FIELDS[Tag])
+
+
+RECORD_FORMS = {Body: BodyForm, Source: SourceForm, Tag: TagForm}
