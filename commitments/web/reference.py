@@ -261,7 +261,7 @@ def source_search(request):
     sources = Source.objects.filter(condition).order_by("-publication_date", "title", "pk")
     results = [
         {"id": s.pk, "key": s.key, "title": s.title, "label": str(s)}
-        for s in sources.only("pk", "key", "title", "publication_date", "date_precision")[
+        for s in sources.only("pk", "key", "title", "kind", "publication_date", "date_precision")[
             :SEARCH_LIMIT
         ]
     ]
