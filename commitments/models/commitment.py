@@ -251,6 +251,61 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
         )
         return list(rows)
 
+    def dashboard_tallies(self, as_of: datetime.date, *, soon: int = 30, later: int = 90) -> dict:
+        """Every count the dashboard shows about these commitments, in one grouped statement.
+
+        Grouped by status, year of the due date and a band (overdue, due within ``soon`` days,
+        within ``later`` days, other): at most a few hundred rows whatever the number of
+        commitments. Returns ``by_status`` (every status, zero when none), ``total``,
+        ``overdue``, ``due_soon`` and ``due_later`` (open, due within ``soon`` days, then from
+        ``soon + 1`` to ``later`` days) and ``years`` (as ``deadlines_per_year`` gives them).
+        """
+        from django.db.models.functions import ExtractYear
+
+        rules = self.deadline_rules
+        band = models.Case(
+            models.When(rules.overdue_q(as_of), then=models.Value("overdue")),
+            models.When(rules.due_within_q(soon, as_of), then=models.Value("soon")),
+            models.When(rules.due_within_q(later, as_of), then=models.Value("later")),
+            models.When(rules.upcoming_q(as_of), then=models.Value("upcoming")),
+            default=models.Value(""),
+            output_field=models.CharField(),
+        )
+        rows = (
+            self.order_by()
+            .annotate(year=ExtractYear("due_date"), band=band)
+            .values("status", "year", "band")
+            .annotate(total=models.Count("pk"))
+        )
+        by_status = dict.fromkeys(Status.values, 0)
+        bands = {"overdue": 0, "soon": 0, "later": 0}
+        years: dict[int, dict] = {}
+        final = set(Status.final_values())
+        for row in rows:
+            total = row["total"]
+            by_status[row["status"]] = by_status.get(row["status"], 0) + total
+            if row["band"] in bands:
+                bands[row["band"]] += total
+            if row["year"] is None:
+                continue
+            year = years.setdefault(
+                row["year"], {"year": row["year"], "final": 0, "overdue": 0, "upcoming": 0}
+            )
+            if row["status"] in final:
+                year["final"] += total
+            elif row["band"] == "overdue":
+                year["overdue"] += total
+            else:
+                year["upcoming"] += total
+        return {
+            "by_status": by_status,
+            "total": sum(by_status.values()),
+            "overdue": bands["overdue"],
+            "due_soon": bands["soon"],
+            "due_later": bands["later"],
+            "years": [years[year] for year in sorted(years)],
+        }
+
 
 def no_news_threshold(as_of: datetime.date, months: int | None = None) -> datetime.date:
     """The day before which the last news makes a commitment "to check"."""
@@ -404,8 +459,30 @@ class Commitment(models.Model):
         verbose_name_plural = _("commitments")
         default_manager_name = "all_objects"
         base_manager_name = "all_objects"
-        ordering = ["due_date", "title"]
-        indexes = [models.Index(fields=["status", "due_date"], name="commitment_status_due")]
+        # The primary key breaks ties, so that a page boundary never moves (pagination).
+        ordering = ["due_date", "title", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="commitment_status_due"),
+            # The lists and the API (the archived left them): their default order, the
+            # overdue list's (most days overdue first is the earliest due date first), the
+            # same order within a status or a responsible body (the filters staff use most).
+            # Partial, so that the list's count and a deep page read the index only.
+            models.Index(
+                fields=["due_date", "title", "id"],
+                name="commitment_list_order",
+                condition=Q(archived_at__isnull=True),
+            ),
+            models.Index(
+                fields=["status", "due_date", "title", "id"],
+                name="commitment_status_list",
+                condition=Q(archived_at__isnull=True),
+            ),
+            models.Index(
+                fields=["responsible_body", "due_date", "title", "id"],
+                name="commitment_body_list",
+                condition=Q(archived_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=STATUS_VALUES), name="commitment_status_valid"
