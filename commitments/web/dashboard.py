@@ -125,8 +125,8 @@ def dashboard(request):
 
     Bounded whatever the number of commitments: every list is capped (the rest counted and
     linked), and the counts come from three aggregate statements (what to chase, the tallies
-    per status, year and band, the tallies per body), each served by the indexes of
-    migration 0008.
+    per status and due date, the tallies per body); the latest changes are read from the
+    index on their effective date (migration 0008).
     """
     as_of = request_as_of(request)
     since = request.user.dashboard_visit(as_of)
@@ -142,10 +142,16 @@ def dashboard(request):
         .order_by("due_date", "title", "pk")[:DASHBOARD_OVERDUE_LIMIT]
     )
     overdue_total = to_chase["overdue"]
+    # The ids first, from the index on the effective date: joined at once, SQLite would scan
+    # the commitments and sort their whole history instead.
+    latest_ids = list(
+        StatusChange.objects.latest_first().values_list("pk", flat=True)[:DASHBOARD_LATEST_CHANGES]
+    )
     latest_changes = (
-        StatusChange.objects.latest_first()
+        StatusChange.objects.filter(pk__in=latest_ids)
+        .latest_first()
         .select_related("commitment__responsible_body", "author")
-        .prefetch_related("sources")[:DASHBOARD_LATEST_CHANGES]
+        .prefetch_related("sources")
     )
     rules, owed = COMMITMENT_DEADLINE, "commitments_owed__"
     bodies = (
