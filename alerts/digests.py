@@ -206,9 +206,7 @@ def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -
     if claim is None:
         return 0  # nothing left, or another run is mailing this recipient right now
     claimed = Delivery.objects.filter(claim=claim, notified_at__isnull=True)
-    per_kind = dict(
-        claimed.order_by().values_list("alert__kind").annotate(total=Count("pk"))
-    )
+    per_kind = dict(claimed.order_by().values_list("alert__kind").annotate(total=Count("pk")))
     deliveries = list(
         claimed.with_relations().order_by("alert__due_date", "alert__created_at", "pk")[
             :DIGEST_LINE_LIMIT

@@ -79,7 +79,9 @@ def test_the_jobs_queries_do_not_grow_with_the_alerts(alice, mailoutbox):
             result = alert_job_run(as_of=AS_OF)
         assert result.digests.alerts == 2 * size
         counts.append(len(queries.captured_queries))
-        alice.alert_deliveries.update(acknowledged_at=datetime.datetime(2024, 6, 16, tzinfo=datetime.UTC))
+        alice.alert_deliveries.update(
+            acknowledged_at=datetime.datetime(2024, 6, 16, tzinfo=datetime.UTC)
+        )
     assert counts[0] == counts[1], counts
     # A digest of 24 alerts still lists three.
     assert mailoutbox[-1].body.count("/commitments/") == 3
