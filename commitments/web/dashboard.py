@@ -15,6 +15,7 @@ from commitments.models import (
     COMMITMENT_DEADLINE,
     Ask,
     Body,
+    Claim,
     Commitment,
     Deadline,
     Status,
@@ -53,9 +54,12 @@ def chase(*, as_of: datetime.date, since: datetime.date, first_visit: bool = Fal
     rules = COMMITMENT_DEADLINE
     lapsed = Deadline.objects.lapsed_between(since, as_of).values("commitment")
     due = Deadline.objects.due_within(CHASE_DUE_DAYS, as_of).values("commitment")
-    diverging = Commitment.all_objects.diverging().values("pk")
+    # Only a commitment with a state's claim of a status can diverge: the others are not read.
+    claimed = Claim.objects.by_state().about_status().values("commitment")
+    diverging = Commitment.all_objects.filter(pk__in=claimed).diverging().values("pk")
     to_check = Commitment.all_objects.to_check(as_of).values("pk")
-    waiting = Commitment.all_objects.open().with_asks().filter(outstanding_since__isnull=False)
+    asked = Ask.objects.values("commitment")
+    waiting = Commitment.all_objects.open().filter(pk__in=asked)
     counts = Commitment.objects.aggregate(
         lapsed=Count("pk", filter=Q(pk__in=lapsed)),
         overdue=Count("pk", filter=rules.overdue_q(as_of)),
@@ -67,6 +71,7 @@ def chase(*, as_of: datetime.date, since: datetime.date, first_visit: bool = Fal
     )
     longest = list(
         Commitment.objects.open()
+        .filter(pk__in=asked)  # only those with an ask have one outstanding
         .with_asks()
         .filter(outstanding_since__isnull=False)
         .select_related("responsible_body")
