@@ -351,7 +351,9 @@ NEW_COLUMNS = [
 
 def test_csv_export_carries_precision_basis_caveat_and_claims(viewer_client, world):
     response = viewer_client.get(reverse("commitments:overdue_export", args=["csv"]))
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
     assert all(column in rows[0] for column in NEW_COLUMNS)
     by_title = {row["Intitulé"]: row for row in rows}
     osce = by_title["Commentaires de la France sur le rapport de l'OSCE"]
