@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -40,6 +40,10 @@ logger = logging.getLogger(__name__)
 
 # A claim older than this was left by a run that died: the next run takes the batch over.
 CLAIM_TTL = datetime.timedelta(minutes=30)
+#: Alerts a digest lists one by one, the most urgent first (earliest due date); past it, the
+#: digest counts the others per kind and links to the inbox. Thousands of lines help nobody,
+#: and the job's memory then stays flat whatever the number of alerts.
+DIGEST_LINE_LIMIT = 50
 
 
 @dataclass
@@ -88,24 +92,48 @@ def _digest_sections(deliveries: Sequence[Delivery], as_of: datetime.date) -> li
     return sections
 
 
+def _others_by_kind(deliveries: Sequence[Delivery], per_kind: dict[str, int]) -> list[dict]:
+    """The alerts a digest does not list, counted per kind, in the digest's order."""
+    shown = Counter(delivery.alert.kind for delivery in deliveries)
+    others = []
+    for source in SOURCES:
+        for kind in source.kinds:
+            count = per_kind.get(kind, 0) - shown.get(kind, 0)
+            if count > 0:
+                others.append({"title": str(source.digest_titles[kind]), "count": count})
+    return others
+
+
 def digest_build(
-    *, user, deliveries: Sequence[Delivery], as_of: datetime.date
+    *,
+    user,
+    deliveries: Sequence[Delivery],
+    as_of: datetime.date,
+    per_kind: dict[str, int] | None = None,
 ) -> EmailMultiAlternatives:
-    """The digest e-mail for ``user`` (plain text and HTML), in the user's language."""
+    """The digest e-mail for ``user`` (plain text and HTML), in the user's language.
+
+    ``deliveries`` are the alerts listed; ``per_kind`` counts every alert the digest carries
+    per kind when it carries more (see ``DIGEST_LINE_LIMIT``): the others are summed up."""
+    per_kind = per_kind or Counter(delivery.alert.kind for delivery in deliveries)
+    total = sum(per_kind.values())
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
     with translation.override(language):
+        others = _others_by_kind(deliveries, per_kind)
         context = {
             "user": user,
             "as_of": as_of,
-            "count": len(deliveries),
+            "count": total,
             "sections": _digest_sections(deliveries, as_of),
+            "others": sum(row["count"] for row in others),
+            "others_by_kind": others,
             "inbox_url": absolute_url(reverse("alerts:inbox")),
             "site_url": settings.SITE_URL,
             "language": language,
         }
-        subject = ngettext(
-            "[Vigie] %(count)d new alert", "[Vigie] %(count)d new alerts", len(deliveries)
-        ) % {"count": len(deliveries)}
+        subject = ngettext("[Vigie] %(count)d new alert", "[Vigie] %(count)d new alerts", total) % {
+            "count": total
+        }
         text = render_to_string("alerts/emails/digest.txt", context)
         html = render_to_string("alerts/emails/digest.html", context)
     message = EmailMultiAlternatives(
@@ -177,12 +205,14 @@ def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -
     claim = _claim_deliveries(user=user, now=timezone.now())
     if claim is None:
         return 0  # nothing left, or another run is mailing this recipient right now
+    claimed = Delivery.objects.filter(claim=claim, notified_at__isnull=True)
+    per_kind = dict(claimed.order_by().values_list("alert__kind").annotate(total=Count("pk")))
     deliveries = list(
-        Delivery.objects.filter(claim=claim, notified_at__isnull=True)
-        .with_relations()
-        .order_by("alert__due_date", "alert__created_at", "pk")
+        claimed.with_relations().order_by("alert__due_date", "alert__created_at", "pk")[
+            :DIGEST_LINE_LIMIT
+        ]
     )
-    message = digest_build(user=user, deliveries=deliveries, as_of=as_of)
+    message = digest_build(user=user, deliveries=deliveries, as_of=as_of, per_kind=per_kind)
     message.extra_headers["Message-ID"] = _message_id(claim)
     try:
         if backend.send_messages([message]) != 1:
@@ -195,7 +225,7 @@ def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -
     Delivery.objects.filter(claim=claim, notified_at__isnull=True).update(
         notified_at=timezone.now()
     )
-    return len(deliveries)
+    return sum(per_kind.values())
 
 
 def _reset_connection(backend: BaseEmailBackend) -> None:

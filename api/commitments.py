@@ -27,6 +27,7 @@ from commitments.models import (
     Commitment,
     StatusChange,
 )
+from commitments.paging import with_tie_break
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import StatusChangeInput
 
@@ -43,6 +44,7 @@ from .deadlines import DeadlineRoutesMixin, deadline_schema
 from .evidence import EvidenceRoutesMixin, evidence_schema
 from .exceptions import field_errors
 from .history import StatusHistoryMixin, history_schema
+from .pagination import CommitmentPagination
 from .permissions import can_read_everything, model_permissions
 from .renderers import CSVRenderer
 from .versioning import IF_MATCH, VersionedWritesMixin, etag, etag_header, precondition_responses
@@ -204,6 +206,7 @@ class CommitmentViewSet(
     filterset_class = CommitmentFilterSet
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     queryset = Commitment.objects.none()  # the model, for permissions and the schema
+    pagination_class = CommitmentPagination
     stale_version_serializer_class = StaleVersionSerializer
 
     def initial(self, request, *args, **kwargs):
@@ -262,6 +265,11 @@ class CommitmentViewSet(
             # A deadline, a claim or an ask is part of the commitment, versioned with it.
             return [] if method in ("GET", "HEAD", "OPTIONS") else ["commitments.change_commitment"]
         return model_permissions(Commitment, method)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # The primary key breaks ties in any order asked for: a page boundary never moves.
+        return with_tie_break(queryset) if self.action == "list" else queryset
 
     def paginate_queryset(self, queryset):
         if self._wants_csv():

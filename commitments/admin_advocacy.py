@@ -85,8 +85,8 @@ class ServiceForm(forms.ModelForm):
         version = self.cleaned_data.get("expected_version")
         commitment = self.cleaned_data.get("commitment")
         if version is None and commitment is not None and not self.instance.pk:
-            version = type(commitment).all_objects.values_list("version", flat=True).get(
-                pk=commitment.pk
+            version = (
+                type(commitment).all_objects.values_list("version", flat=True).get(pk=commitment.pk)
             )
         return version
 

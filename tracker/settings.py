@@ -123,7 +123,11 @@ DEFAULT_SQLITE_PATH = BASE_DIR / "var" / "db.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # Persistent connections: a new PostgreSQL connection per request cost about half the
+        # throughput at 100,000 commitments (issue 12). Checked before reuse, so a connection
+        # the server dropped is replaced instead of failing the request.
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE") or 60),
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", default=True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -202,8 +202,20 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
     def to_check(self, as_of: datetime.date, months: int | None = None):
         """Open commitments with no news (status change or claim) for ``months`` (the
         ``NO_NEWS_MONTHS`` setting, 12 by default) before ``as_of``."""
+        from .claims import Claim
+        from .history import StatusChange
+
         threshold = no_news_threshold(as_of, months)
-        return self.open().with_last_news().filter(last_news_on__lt=threshold)
+        # The same as ``with_last_news().filter(last_news_on__lt=threshold)`` (some news, none
+        # since the threshold), as index probes rather than four subqueries per commitment.
+        changes = StatusChange.objects.filter(commitment=models.OuterRef("pk"))
+        claims = Claim.objects.filter(commitment=models.OuterRef("pk"))
+        return (
+            self.open()
+            .filter(models.Exists(changes) | models.Exists(claims))
+            .exclude(models.Exists(changes.filter(effective_date__gte=threshold)))
+            .exclude(models.Exists(claims.filter(made_on__gte=threshold)))
+        )
 
     def with_disputed(self):
         from .deadlines import Deadline
@@ -264,6 +276,50 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
             .order_by("year")
         )
         return list(rows)
+
+    def dashboard_tallies(self, as_of: datetime.date, *, soon: int = 30, later: int = 90) -> dict:
+        """Every count the dashboard shows about these commitments, in one grouped statement.
+
+        Grouped by status and due date (no function of the date in SQL: on SQLite, extracting
+        the year calls Python once per row, twice the time of the grouping itself); the bands
+        and years are then counted here, over at most one row per status and day. Returns
+        ``by_status`` (every status, zero when none), ``total``, ``overdue``, ``due_soon`` and
+        ``due_later`` (open, due within ``soon`` days, then from ``soon + 1`` to ``later``
+        days) and ``years`` (as ``deadlines_per_year`` gives them).
+        """
+        rows = self.order_by().values_list("status", "due_date").annotate(total=models.Count("pk"))
+        by_status = dict.fromkeys(Status.values, 0)
+        overdue = due_soon = due_later = 0
+        years: dict[int, dict] = {}
+        final = set(Status.final_values())
+        for status, due, total in rows:
+            by_status[status] = by_status.get(status, 0) + total
+            if due is None:
+                continue
+            year = years.setdefault(
+                due.year, {"year": due.year, "final": 0, "overdue": 0, "upcoming": 0}
+            )
+            if status in final:
+                year["final"] += total
+                continue
+            days = (due - as_of).days
+            if days < 0:
+                year["overdue"] += total
+                overdue += total
+                continue
+            year["upcoming"] += total
+            if days <= soon:
+                due_soon += total
+            elif days <= later:
+                due_later += total
+        return {
+            "by_status": by_status,
+            "total": sum(by_status.values()),
+            "overdue": overdue,
+            "due_soon": due_soon,
+            "due_later": due_later,
+            "years": [years[year] for year in sorted(years)],
+        }
 
 
 def no_news_threshold(as_of: datetime.date, months: int | None = None) -> datetime.date:
@@ -418,8 +474,30 @@ class Commitment(models.Model):
         verbose_name_plural = _("commitments")
         default_manager_name = "all_objects"
         base_manager_name = "all_objects"
-        ordering = ["due_date", "title"]
-        indexes = [models.Index(fields=["status", "due_date"], name="commitment_status_due")]
+        # The primary key breaks ties, so that a page boundary never moves (pagination).
+        ordering = ["due_date", "title", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="commitment_status_due"),
+            # The lists and the API (the archived left them): their default order, the
+            # overdue list's (most days overdue first is the earliest due date first), the
+            # same order within a status or a responsible body (the filters staff use most).
+            # Partial, so that the list's count and a deep page read the index only.
+            models.Index(
+                fields=["due_date", "title", "id"],
+                name="commitment_list_order",
+                condition=Q(archived_at__isnull=True),
+            ),
+            models.Index(
+                fields=["status", "due_date", "title", "id"],
+                name="commitment_status_list",
+                condition=Q(archived_at__isnull=True),
+            ),
+            models.Index(
+                fields=["responsible_body", "due_date", "title", "id"],
+                name="commitment_body_list",
+                condition=Q(archived_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=STATUS_VALUES), name="commitment_status_valid"

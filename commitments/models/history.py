@@ -84,6 +84,18 @@ class StatusChange(models.Model):
         verbose_name_plural = _("status changes")
         ordering = ["commitment", "effective_date", "created_at", "pk"]
         get_latest_by = ["effective_date", "created_at", "pk"]
+        indexes = [
+            # The dashboard's latest changes (newest effective date first).
+            models.Index(fields=["effective_date", "created_at", "id"], name="statuschange_latest"),
+            # A commitment's latest entry (its status as of a day, its last news, the change
+            # that set its status): one index probe per commitment, never a scan.
+            models.Index(
+                fields=["commitment", "effective_date", "created_at", "id"],
+                name="statuschange_commitment_latest",
+            ),
+            # The alert job's window of changes recorded lately.
+            models.Index(fields=["created_at"], name="statuschange_recorded"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(new_status__in=STATUS_VALUES), name="statuschange_new_status_valid"

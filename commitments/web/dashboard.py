@@ -15,6 +15,7 @@ from commitments.models import (
     COMMITMENT_DEADLINE,
     Ask,
     Body,
+    Claim,
     Commitment,
     Deadline,
     Status,
@@ -26,6 +27,11 @@ from .access import VIEW_PERMISSION, request_as_of
 
 DASHBOARD_OVERDUE_LIMIT = 10
 DASHBOARD_LATEST_CHANGES = 8
+# "Due in the next 30 days", "due in 31 to 90 days": the earliest of each shown, the rest
+# counted and linked to the filtered list.
+DASHBOARD_DUE_LIMIT = 20
+DUE_SOON_DAYS = 30
+DUE_LATER_DAYS = 90
 # "Coming due" on the chase list: every kind of deadline due within this many days.
 CHASE_DUE_DAYS = 30
 # The asks waiting longest, shown by name on the chase list.
@@ -48,9 +54,12 @@ def chase(*, as_of: datetime.date, since: datetime.date, first_visit: bool = Fal
     rules = COMMITMENT_DEADLINE
     lapsed = Deadline.objects.lapsed_between(since, as_of).values("commitment")
     due = Deadline.objects.due_within(CHASE_DUE_DAYS, as_of).values("commitment")
-    diverging = Commitment.all_objects.diverging().values("pk")
+    # Only a commitment with a state's claim of a status can diverge: the others are not read.
+    claimed = Claim.objects.by_state().about_status().values("commitment")
+    diverging = Commitment.all_objects.filter(pk__in=claimed).diverging().values("pk")
     to_check = Commitment.all_objects.to_check(as_of).values("pk")
-    waiting = Commitment.all_objects.open().with_asks().filter(outstanding_since__isnull=False)
+    asked = Ask.objects.values("commitment")
+    waiting = Commitment.all_objects.open().filter(pk__in=asked)
     counts = Commitment.objects.aggregate(
         lapsed=Count("pk", filter=Q(pk__in=lapsed)),
         overdue=Count("pk", filter=rules.overdue_q(as_of)),
@@ -62,6 +71,7 @@ def chase(*, as_of: datetime.date, since: datetime.date, first_visit: bool = Fal
     )
     longest = list(
         Commitment.objects.open()
+        .filter(pk__in=asked)  # only those with an ask have one outstanding
         .with_asks()
         .filter(outstanding_since__isnull=False)
         .select_related("responsible_body")
@@ -93,32 +103,60 @@ def chase(*, as_of: datetime.date, since: datetime.date, first_visit: bool = Fal
     }
 
 
+def _due_list(commitments, as_of: datetime.date, first: int, last: int, total: int) -> dict:
+    """Commitments due from ``first`` to ``last`` days after ``as_of`` (open), the earliest
+    ``DASHBOARD_DUE_LIMIT`` shown, the rest counted and linked to the list that holds them."""
+    start, end = (as_of + datetime.timedelta(days=days) for days in (first, last))
+    rows = list(
+        commitments.open()
+        .filter(due_date__gte=start, due_date__lte=end)
+        .for_dashboard(as_of)
+        .order_by("due_date", "title", "pk")[:DASHBOARD_DUE_LIMIT]
+    )
+    return {
+        "rows": rows,
+        "total": total,
+        "others": max(total - len(rows), 0),
+        "url": _list_url(
+            due_after=start.isoformat(), due_before=end.isoformat(), status=Status.open_values()
+        ),
+    }
+
+
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def dashboard(request):
-    """Counts, what lapsed, what comes due, what changed lately. Every role."""
+    """Counts, what lapsed, what comes due, what changed lately. Every role.
+
+    Bounded whatever the number of commitments: every list is capped (the rest counted and
+    linked), and the counts come from three aggregate statements (what to chase, the tallies
+    per status and due date, the tallies per body); the latest changes are read from the
+    index on their effective date (migration 0008).
+    """
     as_of = request_as_of(request)
     since = request.user.dashboard_visit(as_of)
     first_visit = request.user.dashboard_previous_visit_on is None
     to_chase = chase(as_of=as_of, since=since, first_visit=first_visit)
     commitments = Commitment.objects.all()
-    counts = commitments.count_by_status()
+    tallies = commitments.dashboard_tallies(as_of, soon=DUE_SOON_DAYS, later=DUE_LATER_DAYS)
+    counts = tallies["by_status"]
     overdue = list(
         commitments.overdue(as_of)
         .for_dashboard(as_of)
-        .order_by("-days_overdue", "title")[: DASHBOARD_OVERDUE_LIMIT + 1]
+        # Most days overdue first is the earliest due date first: the lists' index serves it.
+        .order_by("due_date", "title", "pk")[:DASHBOARD_OVERDUE_LIMIT]
     )
     overdue_total = to_chase["overdue"]
-    upcoming = list(
-        commitments.due_within(90, as_of).for_dashboard(as_of).order_by("due_date", "title")
+    # The ids first, from the index on the effective date: joined at once, SQLite would scan
+    # the commitments and sort their whole history instead.
+    latest_ids = list(
+        StatusChange.objects.latest_first().values_list("pk", flat=True)[:DASHBOARD_LATEST_CHANGES]
     )
-    within_30 = as_of + datetime.timedelta(days=30)
-    due_30 = [c for c in upcoming if c.due_date <= within_30]
-    due_90 = [c for c in upcoming if c.due_date > within_30]
     latest_changes = (
-        StatusChange.objects.recorded_latest_first()
-        .select_related("commitment__responsible_body")
-        .prefetch_related("sources")[:DASHBOARD_LATEST_CHANGES]
+        StatusChange.objects.filter(pk__in=latest_ids)
+        .latest_first()
+        .select_related("commitment__responsible_body", "author")
+        .prefetch_related("sources")
     )
     rules, owed = COMMITMENT_DEADLINE, "commitments_owed__"
     bodies = (
@@ -134,16 +172,18 @@ def dashboard(request):
     status_rows = [
         {"value": value, "label": label, "count": counts[value]} for value, label in Status.choices
     ]
-    years = commitments.deadlines_per_year(as_of)
+    years = tallies["years"]
     context = {
         "as_of": as_of,
         "chase": to_chase,
-        "total": sum(counts.values()),
+        "total": tallies["total"],
         "status_rows": status_rows,
-        "overdue": overdue[:DASHBOARD_OVERDUE_LIMIT],
+        "overdue": overdue,
         "overdue_total": overdue_total,
-        "due_30": due_30,
-        "due_90": due_90,
+        "due_soon": _due_list(commitments, as_of, 0, DUE_SOON_DAYS, tallies["due_soon"]),
+        "due_later": _due_list(
+            commitments, as_of, DUE_SOON_DAYS + 1, DUE_LATER_DAYS, tallies["due_later"]
+        ),
         "latest_changes": latest_changes,
         "bodies": bodies,
         "status_chart": charts.status_bar_chart(status_rows),

@@ -7,17 +7,21 @@ prefixed with a single quote, so a spreadsheet never runs it as a formula (CSV i
 import csv
 import datetime
 import io
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from urllib.parse import urljoin
 
-from django.http import HttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
+from commitments.deadlines import DatePrecision
 from commitments.interchange.formulas import neutralise
-from commitments.models import Status
+from commitments.models import Category, Deadline, Status
 
 FORMATS = ("csv", "xlsx")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows written to the CSV buffer before it is sent: the response streams, whatever the size.
+CSV_ROWS_PER_CHUNK = 200
 
 
 def headers() -> list[str]:
@@ -59,7 +63,13 @@ def rows(commitments: Iterable, *, base_url: str, as_of: datetime.date) -> Itera
     """One row per commitment; dates and numbers keep their types (XLSX shows them as such).
 
     The commitments carry ``with_advocacy`` annotations and their governing deadline (the
-    FilterSet and ``with_relations`` provide both, in the list's one query)."""
+    FilterSet and ``with_relations`` provide both, in the list's one query). The labels of
+    the choices are looked up once, not once per row."""
+    statuses = {value: str(label) for value, label in Status.choices}
+    categories = {value: str(label) for value, label in Category.choices}
+    precisions = {value: str(label) for value, label in DatePrecision.choices}
+    bounds = {value: str(label) for value, label in Deadline.Bound.choices}
+    bases = {value: str(label) for value, label in Deadline.Basis.choices}
     for commitment in commitments:
         change = getattr(commitment, "latest_change", None)
         deadline = commitment.governing_deadline
@@ -68,8 +78,8 @@ def rows(commitments: Iterable, *, base_url: str, as_of: datetime.date) -> Itera
         last_news = getattr(commitment, "last_news_on", None)
         yield [
             commitment.title,
-            commitment.get_status_display(),
-            commitment.get_category_display(),
+            statuses.get(commitment.status, commitment.status),
+            categories.get(commitment.category, commitment.category),
             str(commitment.responsible_body),
             str(commitment.monitoring_body) if commitment.monitoring_body else "",
             commitment.due_date,
@@ -79,12 +89,12 @@ def rows(commitments: Iterable, *, base_url: str, as_of: datetime.date) -> Itera
             "; ".join(str(source) for source in change.sources.all()) if change else "",
             urljoin(base_url, commitment.get_absolute_url()),
             deadline.date_display if deadline else "",
-            deadline.get_precision_display() if deadline else "",
-            deadline.get_bound_display() if deadline else "",
-            deadline.get_basis_display() if deadline else "",
+            precisions.get(deadline.precision, deadline.precision) if deadline else "",
+            bounds.get(deadline.bound, deadline.bound) if deadline else "",
+            bases.get(deadline.basis, deadline.basis) if deadline else "",
             deadline.caveat if deadline else "",
             str(lateness) if lateness else "",
-            str(Status(claimed).label) if claimed else "",
+            statuses[claimed] if claimed else "",
             _yes_no(getattr(commitment, "diverging", False)),
             getattr(commitment, "outstanding_since", None),
             getattr(commitment, "asks_count", 0),
@@ -93,11 +103,14 @@ def rows(commitments: Iterable, *, base_url: str, as_of: datetime.date) -> Itera
         ]
 
 
-def to_csv(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
+def csv_chunks(commitments, *, base_url: str, as_of: datetime.date) -> Iterator[bytes]:
+    """The CSV file in pieces of ``CSV_ROWS_PER_CHUNK`` rows, so that it streams."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")  # the separator French spreadsheets expect
+    # A byte-order mark so that spreadsheets read the accents as UTF-8.
+    buffer.write("\ufeff")
     writer.writerow([neutralise(h) for h in headers()])
-    for row in rows(commitments, base_url=base_url, as_of=as_of):
+    for number, row in enumerate(rows(commitments, base_url=base_url, as_of=as_of), start=1):
         writer.writerow(
             [
                 value.strftime("%d/%m/%Y")
@@ -108,32 +121,51 @@ def to_csv(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
                 for value in row
             ]
         )
-    # A byte-order mark so that spreadsheets read the accents as UTF-8.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if number % CSV_ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
-def to_xlsx(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
+def to_csv(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
+    return b"".join(csv_chunks(commitments, base_url=base_url, as_of=as_of))
+
+
+def to_xlsx(commitments, *, base_url: str, as_of: datetime.date, file=None):
+    """The XLSX file, written row by row (openpyxl's write-only mode: memory does not grow
+    with the number of rows) into ``file``; into memory, returned as bytes, without one."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Commitments")[:31]
-    sheet.append([neutralise(h) for h in headers()])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows(commitments, base_url=base_url, as_of=as_of):
-        sheet.append([xlsx_value(value) for value in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, datetime.date):
-                cell.number_format = "dd/mm/yyyy"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Commitments")[:31])
     widths = [60, 16, 24, 36, 36, 12, 10, 14, 60, 50, 40]
     widths += [18, 10, 16, 24, 40, 28, 16, 10, 14, 8, 14, 10]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title in headers():
+        cell = WriteOnlyCell(sheet, value=neutralise(title))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows(commitments, base_url=base_url, as_of=as_of):
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=xlsx_value(value))
+            if isinstance(value, datetime.date):
+                cell.number_format = "dd/mm/yyyy"
+            cells.append(cell)
+        sheet.append(cells)
     workbook.properties.title = _("Vigie export of %(date)s") % {"date": as_of.isoformat()}
+    if file is not None:
+        workbook.save(file)
+        return file
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -148,17 +180,20 @@ def xlsx_value(value):
     return value
 
 
-def build_response(
-    fmt: str, commitments, *, filename: str, as_of: datetime.date, base_url: str
-) -> HttpResponse:
+def build_response(fmt: str, commitments, *, filename: str, as_of: datetime.date, base_url: str):
+    """The export as a download that streams: ``commitments`` is read as it is sent (CSV) or
+    written row by row to a temporary file, then sent from it (XLSX, a zip archive that must
+    be complete before its first byte); memory stays flat whatever the number of rows."""
     if fmt == "csv":
-        response = HttpResponse(
-            to_csv(commitments, base_url=base_url, as_of=as_of),
+        response = StreamingHttpResponse(
+            csv_chunks(commitments, base_url=base_url, as_of=as_of),
             content_type="text/csv; charset=utf-8",
         )
-    else:
-        response = HttpResponse(
-            to_xlsx(commitments, base_url=base_url, as_of=as_of), content_type=XLSX_CONTENT_TYPE
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+        response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+        return response
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response once sent
+    to_xlsx(commitments, base_url=base_url, as_of=as_of, file=file)
+    file.seek(0)
+    return FileResponse(
+        file, as_attachment=True, filename=f"{filename}.{fmt}", content_type=XLSX_CONTENT_TYPE
+    )

@@ -10,6 +10,7 @@ from django.views.generic import ListView
 
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Commitment, SavedView, StatusChange
+from commitments.paging import DeferredJoinPaginator, with_tie_break
 from commitments.search import attach_matches
 
 from . import exports
@@ -56,7 +57,8 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
 
     permission_required = VIEW_PERMISSION
     raise_exception = True
-    default_ordering = ("due_date", "title")
+    default_ordering = ("due_date", "title", "pk")
+    paginator_class = DeferredJoinPaginator
     http_method_names = ["get", "head", "options"]
 
     saved_view_kind = SavedView.Kind.LIST
@@ -95,7 +97,7 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
             queryset = queryset.order_by(
                 *(("-search_rank",) if searching else ()), *self.default_ordering
             )
-        return queryset
+        return with_tie_break(queryset)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -151,7 +153,8 @@ class OverdueListView(FilteredCommitmentsMixin, ListView):
     template_name = "commitments/commitment_overdue.html"
     context_object_name = "commitments"
     paginate_by = 200
-    default_ordering = ("-days_overdue", "title")
+    # Most days overdue first: the earliest due date first, which the lists' index serves.
+    default_ordering = ("due_date", "title", "pk")
     saved_view_kind = SavedView.Kind.OVERDUE
 
     def base_queryset(self, as_of):
@@ -168,10 +171,31 @@ class OverdueListView(FilteredCommitmentsMixin, ListView):
         return context
 
 
+# Rows read from the database at a time by an export, each batch with its latest changes.
+EXPORT_CHUNK_SIZE = 500
+
+
+def with_latest_changes_in_batches(queryset, chunk_size: int = EXPORT_CHUNK_SIZE):
+    """The rows of ``queryset`` (annotated ``with_latest_change_id``), read ``chunk_size`` at a
+    time, each batch given its latest changes in two queries: memory stays flat and no query
+    carries more than ``chunk_size`` ids."""
+    batch = []
+    for commitment in queryset.iterator(chunk_size=chunk_size):
+        batch.append(commitment)
+        if len(batch) == chunk_size:
+            attach_latest_changes(batch)
+            yield from batch
+            batch = []
+    attach_latest_changes(batch)
+    yield from batch
+
+
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def export(request, fmt, overdue=False):
-    """The list (or overdue list) as CSV or XLSX, with the same filters as the page."""
+    """The list (or overdue list) as CSV or XLSX, with the same filters as the page.
+
+    Streamed: the rows are read in batches as the file is written (see ``exports``)."""
     if fmt not in exports.FORMATS:
         raise Http404
     as_of = request_as_of(request)
@@ -186,11 +210,9 @@ def export(request, fmt, overdue=False):
     else:
         queryset = filterset.qs
         if not request.GET.get("ordering"):
-            queryset = queryset.order_by(
-                *(("-days_overdue", "title") if overdue else ("due_date", "title"))
-            )
-        commitments = list(queryset)
-    attach_latest_changes(commitments)
+            # Most days overdue first is the earliest due date first (the lists' index).
+            queryset = queryset.order_by("due_date", "title", "pk")
+        commitments = with_latest_changes_in_batches(with_tie_break(queryset))
     name = "vigie-overdue" if overdue else "vigie-commitments"
     return exports.build_response(
         fmt,

@@ -351,7 +351,11 @@ NEW_COLUMNS = [
 
 def test_csv_export_carries_precision_basis_caveat_and_claims(viewer_client, world):
     response = viewer_client.get(reverse("commitments:overdue_export", args=["csv"]))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
     assert all(column in rows[0] for column in NEW_COLUMNS)
     by_title = {row["Intitulé"]: row for row in rows}
     osce = by_title["Commentaires de la France sur le rapport de l'OSCE"]
@@ -371,7 +375,9 @@ def test_csv_export_of_asks(viewer_client, world):
     response = viewer_client.get(
         reverse("commitments:export", args=["csv"]), {"search": "orientation"}
     )
-    (row,) = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    (row,) = csv.DictReader(
+        io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"
+    )
     assert row["En attente depuis"] == "01/07/2022"
     assert row["Demandes"] == "3"
     assert row["Échéance (telle que connue)"] == ""
@@ -380,7 +386,7 @@ def test_csv_export_of_asks(viewer_client, world):
 def test_xlsx_export_has_the_same_columns_and_neutralises_formulas(viewer_client, world):
     Body.objects.filter(key="miprof").update(name="=HYPERLINK(1)")
     response = viewer_client.get(reverse("commitments:export", args=["xlsx"]))
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     header = [cell.value for cell in sheet[1]]
     assert all(column in header for column in NEW_COLUMNS)
     values = [cell.value for row in sheet.iter_rows(min_row=2) for cell in row]

@@ -233,8 +233,8 @@ def test_dashboard_sections(viewer_client, editor, english):
     assert [c.title for c in context["overdue"]] == ["Très en retard", "Un peu en retard"]
     assert [c.days_overdue for c in context["overdue"]] == [100, 1]
     assert context["overdue_total"] == 2
-    assert [c.title for c in context["due_30"]] == ["Dû aujourd'hui", "Dans trente jours"]
-    assert [c.title for c in context["due_90"]] == [
+    assert [c.title for c in context["due_soon"]["rows"]] == ["Dû aujourd'hui", "Dans trente jours"]
+    assert [c.title for c in context["due_later"]["rows"]] == [
         "Dans trente et un jours",
         "Dans quatre-vingt-dix jours",
     ]

@@ -1,0 +1,40 @@
+"""Production defaults that serve 100,000 commitments (issue 12): persistent database
+connections checked before reuse, and gunicorn workers that neither time out on a large export
+nor keep the memory of one request forever."""
+
+import re
+
+from django.conf import settings
+
+from tests.test_deploy import _settings_under
+
+PROJECT_DIR = settings.BASE_DIR
+
+
+def test_database_connections_persist_and_are_checked_by_default():
+    values = _settings_under(["DATABASES"], SECRET_KEY="x")
+    assert "'CONN_MAX_AGE': 60" in values["DATABASES"]
+    assert "'CONN_HEALTH_CHECKS': True" in values["DATABASES"]
+
+
+def test_database_connections_can_be_made_per_request_again():
+    values = _settings_under(
+        ["DATABASES"], SECRET_KEY="x", DATABASE_CONN_MAX_AGE="0", DATABASE_CONN_HEALTH_CHECKS="0"
+    )
+    assert "'CONN_MAX_AGE': 0" in values["DATABASES"]
+    assert "'CONN_HEALTH_CHECKS': False" in values["DATABASES"]
+
+
+def _gunicorn_options(text: str) -> str:
+    command = re.search(r"gunicorn tracker\.wsgi:application(.*?)(?:\n\S|\n\n|\Z)", text, re.S)
+    assert command, text
+    return command.group(1)
+
+
+def test_every_gunicorn_command_sets_a_timeout_and_recycles_its_workers():
+    for path in (PROJECT_DIR / "deploy" / "vigie.service", PROJECT_DIR / "Makefile"):
+        options = _gunicorn_options(path.read_text())
+        timeout = re.search(r"--timeout (\d+)", options)
+        assert timeout and int(timeout.group(1)) >= 120, path
+        assert re.search(r"--max-requests \d+", options), path
+        assert re.search(r"--max-requests-jitter \d+", options), path
