@@ -110,7 +110,8 @@ def test_search_queries_do_not_grow(viewer_api, editor, count):
     rows = response.json()["results"]
     assert len(rows) == count
     assert all(len(row["matched_in"]) == 4 for row in rows)  # summary, claim, source, note
-    # The plain list's (10 here: no deadline, so no query for their sources and readings),
-    # and where the page matched: citations, history notes, sources cited by the history.
-    assert len(plain.captured_queries) == 10
-    assert len(context.captured_queries) == 10 + 3
+    # The plain list's (11 here: the page's ids, then its rows; no deadline, so no query for
+    # their sources and readings), and where the page matched: citations, history notes,
+    # sources cited by the history.
+    assert len(plain.captured_queries) == 11
+    assert len(context.captured_queries) == 11 + 3

@@ -102,8 +102,8 @@ PAGES = {
     # in one aggregate (which replaced the overdue count), the asks waiting longest + their
     # asks (2); counts by status, overdue top 10, 90 days, latest changes + their sources,
     # per body, deadlines per year; the user's lapsed alerts to acknowledge; the saved views
-    # (1). Was 14.
-    "dashboard": (lambda c: reverse("commitments:dashboard"), 18),
+    # (1); the permissions for the header's editor links (2). Was 14.
+    "dashboard": (lambda c: reverse("commitments:dashboard"), 19),
     # count, the page's ids, its rows (deferred join), tags; filter form choices: bodies x2,
     # owners, tags; bulk form sources and the bodies a new exchange may come from; saved
     # views. Was 13 (the rows at their OFFSET).

@@ -268,10 +268,10 @@ def test_a_search_costs_the_same_queries_at_any_size(
 ):
     populate(count, editor)
     url = reverse("commitments:list")
-    # The plain list for a viewer (12: tests/commitments/test_pages_queries.py's 13 less the
-    # bulk form's sources), the saved views (1), and where the rows matched: citations,
-    # history notes, sources cited by the history (3).
-    with django_assert_num_queries(16):
+    # The plain list for a viewer (13: the page's ids, then its rows, as in
+    # tests/commitments/test_pages_queries.py, less the bulk form's sources), the saved views
+    # (1), and where the rows matched: citations, history notes, sources cited by the history (3).
+    with django_assert_num_queries(17):
         response = viewer_client.get(url, {"search": "brunet mecanisme"})
     rows = response.context["commitments"]
     assert len(rows) == min(count, 25)

@@ -82,6 +82,7 @@ def test_the_latest_changes_are_those_that_took_effect_last(viewer_client, edito
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=days(-1),
         author=editor,
+        sources=[SourceFactory()],
         expected_version=late.version,
     )
     # Recorded after, but took effect long before.
@@ -90,6 +91,7 @@ def test_the_latest_changes_are_those_that_took_effect_last(viewer_client, edito
         new_status=Commitment.Status.ANNOUNCED,
         effective_date=days(-300),
         author=editor,
+        sources=[SourceFactory()],
         expected_version=early.version,
     )
     response = viewer_client.get(reverse("commitments:dashboard"))
@@ -240,7 +242,7 @@ def test_the_csv_export_streams_the_same_rows(viewer_client, exported, monkeypat
     assert len(chunks) > 3  # sent in pieces, not built in memory first
     expected = exports.to_csv(_reference_rows(), base_url="http://testserver/", as_of=TODAY)
     assert b"".join(chunks) == expected
-    rows = list(csv.reader(io.StringIO(expected.decode().removeprefix("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(expected.decode().removeprefix("\ufeff")), delimiter=";"))
     assert len(rows) == 1 + len(exported)
     assert rows[1][8] == "" and rows[2][8] == "note 5"
 
@@ -273,4 +275,4 @@ def test_the_xlsx_export_has_the_same_cells(viewer_client, exported):
             ]
         )
     assert values == expected
-    assert sheet["F2"].number_format == "yyyy-mm-dd"
+    assert sheet["F2"].number_format == "dd/mm/yyyy"
