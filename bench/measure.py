@@ -107,13 +107,31 @@ def count_queries(page_list, cookie) -> None:
 
     client = Client()
     client.cookies[cookie[0]] = cookie[1]
-    for page in page_list:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(page["url"])
-            body = b"".join(response.streaming_content) if response.streaming else response.content
-        page["queries"] = len(captured)
-        page["status"] = response.status_code
-        page["bytes"] = len(body)
+    budget = int(os.environ.get("BENCH_COUNT_SECONDS") or 120)
+
+    def give_up(signum, frame):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    try:
+        for page in page_list:
+            signal.alarm(budget)
+            try:
+                with CaptureQueriesContext(connection) as captured:
+                    response = client.get(page["url"])
+                    streamed = response.streaming
+                    body = b"".join(response.streaming_content) if streamed else response.content
+                page["queries"] = len(captured)
+                page["status"] = response.status_code
+                page["bytes"] = len(body)
+            except TimeoutError:
+                # Longer than gunicorn would ever wait: not counted (shown as "-").
+                page["queries"] = None
+                connection.close()
+            finally:
+                signal.alarm(0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Server:
@@ -181,21 +199,28 @@ class Server:
 
 
 def request(port: int, url: str, cookie) -> tuple[int, float, float, int]:
-    """One GET: status, time to the headers, total time (s), body bytes."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    """One GET: status, time to the headers, total time (s), body bytes.
+
+    A connection cut before the end (a worker killed by gunicorn's timeout) is status 0."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     headers = {"Accept-Language": "fr", "Host": "127.0.0.1"}
     if cookie:
         headers["Cookie"] = f"{cookie[0]}={cookie[1]}"
     started = time.perf_counter()
-    conn.request("GET", url, headers=headers)
-    response = conn.getresponse()
-    ttfb = time.perf_counter() - started
-    size = 0
-    while chunk := response.read(65536):
-        size += len(chunk)
+    ttfb, size, status = None, 0, 0
+    try:
+        conn.request("GET", url, headers=headers)
+        response = conn.getresponse()
+        ttfb = time.perf_counter() - started
+        while chunk := response.read(65536):
+            size += len(chunk)
+        status = response.status
+    except (http.client.HTTPException, ConnectionError, TimeoutError):
+        status = 0
+    finally:
+        conn.close()
     total = time.perf_counter() - started
-    conn.close()
-    return response.status, ttfb, total, size
+    return status, ttfb if ttfb is not None else total, total, size
 
 
 def measure_pages(page_list, cookie, *, port: int, workers: int, rounds: int) -> dict:
@@ -279,6 +304,7 @@ def summarise(page_list, measured) -> list[dict]:
         timings = measured["samples"][page["name"]]
         totals = sorted(s["total"] * 1000 for s in timings)
         ttfbs = sorted(s["ttfb"] * 1000 for s in timings)
+        sizes = [s["bytes"] for s in timings if s["status"] == 200]
         median = statistics.median(totals) if totals else None
         row = {
             "page": page["name"],
@@ -287,10 +313,10 @@ def summarise(page_list, measured) -> list[dict]:
             "p95_ms": round(_percentile(totals, 95), 1) if totals else None,
             "ttfb_median_ms": round(statistics.median(ttfbs), 1) if ttfbs else None,
             "queries": page.get("queries"),
-            "bytes": statistics.median([s["bytes"] for s in timings])
-            if timings
-            else page.get("bytes"),
+            # The size of a complete answer; failures (a 500, a cut connection) are counted.
+            "bytes": statistics.median(sizes) if sizes else page.get("bytes"),
             "statuses": sorted({s["status"] for s in timings}),
+            "failures": sum(s["status"] != 200 for s in timings),
             "samples": len(timings),
         }
         if page["name"] == "ceiling":

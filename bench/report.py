@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-ROW = "| {page} | {median} | {p95} | {ratio} | {ttfb} | {queries} | {size} | {status} |"
+ROW = "| {page} | {median} | {p95} | {ratio} | {ttfb} | {queries} | {size} | {status} | {failed} |"
 RSS = "gunicorn workers, RSS MB: idle {} / max after an export {} / after all rounds {}"
 
 
@@ -23,8 +23,9 @@ def table(results: dict) -> str:
         f"({results['rounds']} rounds, {results['workers']} workers, "
         f"{results['when']}, {results['git']})",
         "",
-        "| page | median ms | p95 ms | x ceiling | first byte ms | queries | bytes | status |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| page | median ms | p95 ms | x ceiling | 1st byte ms | queries | bytes | status "
+        "| failed |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for row in results["pages"]:
         lines.append(
@@ -37,6 +38,7 @@ def table(results: dict) -> str:
                 queries=row["queries"] if row["queries"] is not None else "-",
                 size=_kb(row["bytes"]),
                 status=",".join(str(s) for s in row["statuses"]),
+                failed=row.get("failures", 0),
             )
         )
     rss = results.get("worker_rss_kb") or {}
