@@ -51,7 +51,9 @@ def _session_cookie() -> tuple[str, str]:
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    store[REFRESHED_AT_KEY] = int(time.time())
+    # Marked refreshed in 10 days: the idle-timeout middleware never rewrites this session
+    # during the run, so a slow page does not pay (nor count) a session save now and then.
+    store[REFRESHED_AT_KEY] = int(time.time()) + 10 * 24 * 3600
     store.set_expiry(24 * 3600)
     store.save()
     return settings.SESSION_COOKIE_NAME, store.session_key
