@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.models import Alert, Delivery
@@ -19,6 +19,12 @@ SIZE = 50
 @pytest.fixture
 def generated():
     return generate(SIZE, seed=3)
+
+
+def test_every_foreign_key_points_at_a_row(generated):
+    """The rows refer to each other by the ids the generator chose: all of them exist (checked
+    here, as the test's transaction never commits)."""
+    connection.check_constraints()
 
 
 def test_every_commitment_and_its_history(generated):
