@@ -187,8 +187,13 @@ class Server:
     def worker_rss_kb(self) -> list[int]:
         sizes = []
         for pid in self.worker_pids():
-            status = Path(f"/proc/{pid}/status").read_text()
-            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)))
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            found = re.search(r"VmRSS:\s+(\d+)", status)
+            if found:  # a worker being replaced (killed on timeout) has no memory left
+                sizes.append(int(found.group(1)))
         return sizes
 
     def __exit__(self, *exc):
@@ -225,7 +230,9 @@ def request(port: int, url: str, cookie) -> tuple[int, float, float, int]:
     return status, ttfb if ttfb is not None else total, total, size
 
 
-def measure_pages(page_list, cookie, *, port: int, workers: int, rounds: int) -> dict:
+def measure_pages(
+    page_list, cookie, *, port: int, workers: int, rounds: int, after_round=None
+) -> dict:
     rng = random.Random(7)
     samples = {page["name"]: [] for page in page_list}
     with Server(port, workers) as server:
@@ -251,6 +258,8 @@ def measure_pages(page_list, cookie, *, port: int, workers: int, rounds: int) ->
                         max(a, b)
                         for a, b in zip(rss_peak_after_export, server.worker_rss_kb(), strict=False)
                     ]
+            if after_round:
+                after_round({"samples": samples, "worker_rss_kb": {"idle": rss_idle}})
         rss_after = server.worker_rss_kb()
     return {
         "samples": samples,
@@ -356,24 +365,34 @@ def main(size: int) -> int:
     port = int(os.environ.get("BENCH_PORT") or 8765)
     workers = int(os.environ.get("BENCH_WORKERS") or 2)
     print(f"[bench] {size}: {rounds} rounds of {len(page_list)} pages under gunicorn", flush=True)
-    measured = measure_pages(page_list, cookie, port=port, workers=workers, rounds=rounds)
+    path = database.VAR / f"results-{database.kind(url)}-{size}.json"
+
+    def save(measured, job=None, complete=False):
+        results = {
+            "database": database.kind(url),
+            "size": size,
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "git": _git_head(),
+            "rounds": rounds,
+            "workers": workers,
+            "complete": complete,
+            "pages": summarise(page_list, measured),
+            "worker_rss_kb": measured["worker_rss_kb"],
+            "check_deadlines": job,
+        }
+        path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        return results
+
+    # Saved after every round: a run cut short still leaves what it measured.
+    measured = measure_pages(
+        page_list, cookie, port=port, workers=workers, rounds=rounds, after_round=save
+    )
+    save(measured)
     job = None
     if os.environ.get("BENCH_SKIP_JOB") != "1":
         print(f"[bench] {size}: check_deadlines, first and second run", flush=True)
         job = run_job(url, size, env)
-    results = {
-        "database": database.kind(url),
-        "size": size,
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "git": _git_head(),
-        "rounds": rounds,
-        "workers": workers,
-        "pages": summarise(page_list, measured),
-        "worker_rss_kb": measured["worker_rss_kb"],
-        "check_deadlines": job,
-    }
-    path = database.VAR / f"results-{results['database']}-{size}.json"
-    path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    results = save(measured, job, complete=True)
     print(report.table(results))
     print(f"[bench] written: {path}")
     return 0
