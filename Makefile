@@ -48,6 +48,15 @@ lint: $(VENV)/.installed-test
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache
 
+# Benchmark, not a test (bench/README.md): synthetic data at each size, every page measured under
+# gunicorn against a fixed page, the alert job timed. `make bench SIZES=1000,10000`; PostgreSQL
+# with DATABASE_URL=postgres://user@host:port/any (databases vigie_bench_<size> created there).
+SIZES ?=
+
+.PHONY: bench
+bench: $(VENV)/.installed-app
+	SIZES="$(SIZES)" $(BIN)/python -m bench
+
 # --- Production -------------------------------------------------------------------------------
 # These targets read their settings from the environment, never from this file: SECRET_KEY,
 # ALLOWED_HOSTS, DATABASE_URL and the rest (every variable is listed in deploy/vigie.env.example).
