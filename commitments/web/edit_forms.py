@@ -76,6 +76,11 @@ def resolve_source(text: str) -> Source:
         return by_key[0]
     if len(found) == 1:
         return found[0]
+    if not found and text.isdigit() and len(text) < 19:
+        # A source's number, as links and older forms send it.
+        by_id = Source.objects.filter(pk=int(text)).first()
+        if by_id is not None:
+            return by_id
     if found:
         raise ValidationError(
             _("Several sources have this title: choose one in the list, or type its key."),

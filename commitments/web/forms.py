@@ -19,6 +19,8 @@ from commitments.models import Body, Commitment, Source, Status, StatusChange
 from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
 from commitments.services.versions import StaleVersionError
 
+from .edit_forms import SourcesField
+
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHANGED_SINCE = _("changed by someone else since you opened the page")
 # A service error on these is about the change itself, the same for every commitment.
@@ -141,14 +143,14 @@ class StatusFieldsMixin(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What happened and why it matters, e.g. “The minister announced the plan”."),
     )
-    sources = forms.ModelMultipleChoiceField(
+    # Typed and searched (static/js/source-picker.js), never a list of every source: the page
+    # stays the same size however many sources there are.
+    sources = SourcesField(
         label=_("Cited sources"),
-        queryset=Source.objects.order_by("title"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_(
-            "At least one source is required: pick existing documents or exchanges here (hold "
-            "Ctrl, ⌘ on a Mac, to pick several), or add a new one."
+            "At least one source is required: type a few words of the title of a document or "
+            "an exchange already recorded and choose it, or add a new one below."
         ),
     )
 

@@ -105,17 +105,18 @@ PAGES = {
     # (1); the permissions for the header's editor links (2). Was 14.
     "dashboard": (lambda c: reverse("commitments:dashboard"), 19),
     # count, the page's ids, its rows (deferred join), tags; filter form choices: bodies x2,
-    # owners, tags; bulk form sources and the bodies a new exchange may come from; saved
-    # views. Was 13 (the rows at their OFFSET).
-    "list": (lambda c: reverse("commitments:list"), 16),
+    # owners, tags; the bodies a new exchange may come from (the bulk form's sources are typed
+    # and searched, not listed); saved views. Was 13 (the rows at their OFFSET).
+    "list": (lambda c: reverse("commitments:list"), 15),
     # count, the page's ids, its rows, latest changes + their sources; filter form choices x4;
     # saved views. Was 13.
     "overdue": (lambda c: reverse("commitments:overdue"), 15),
     # commitment (with its advocacy annotations), tags, deadlines + their sources + the
     # predecessor's claimed periods, claims, asks, citations, timeline + its sources; form:
-    # sources, the bodies a new exchange may come from, latest entry; whether the user watches
-    # it. Was 12 (+5: deadlines, their sources, readings, claims, asks; +1: exchanges' bodies).
-    "detail": (lambda c: c.get_absolute_url(), 18),
+    # the bodies a new exchange may come from (sources are typed and searched, not listed),
+    # latest entry; whether the user watches it. Was 12 (+5: deadlines, their sources,
+    # readings, claims, asks).
+    "detail": (lambda c: c.get_absolute_url(), 17),
     # rows, latest changes + their sources
     "export": (lambda c: reverse("commitments:overdue_export", args=["csv"]), 7),
     "export_xlsx": (lambda c: reverse("commitments:export", args=["xlsx"]), 7),

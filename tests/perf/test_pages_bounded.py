@@ -276,3 +276,20 @@ def test_the_xlsx_export_has_the_same_cells(viewer_client, exported):
         )
     assert values == expected
     assert sheet["F2"].number_format == "dd/mm/yyyy"
+
+
+def test_the_status_forms_do_not_list_every_source(editor_client, editor):
+    """Sources are typed and searched in the status and bulk forms, never listed as options: the
+    pages weigh the same with 3 sources or 300."""
+    commitment = make_commitment(key="weighed", title="Pesé", responsible_body=BodyFactory())
+    pages = [commitment.get_absolute_url(), reverse("commitments:list")]
+
+    def sizes():
+        return [len(editor_client.get(url).content) for url in pages]
+
+    for number in range(3):
+        SourceFactory(title=f"Rapport {number:03d}")
+    few = sizes()
+    for number in range(3, 300):
+        SourceFactory(title=f"Rapport {number:03d}")
+    assert sizes() == few
