@@ -175,11 +175,12 @@ MATRIX = {
         "PATCH": (405, 405, 405, 405),
         "DELETE": (405, 405, 405, 405),
     },
+    # Editors correct bodies and sources (as on the staff pages); only administrators delete.
     "body-detail": {
         "GET": (200, 200, 200, 200),
         "POST": (405, 405, 405, 405),
-        "PUT": (401, 403, 403, 200),
-        "PATCH": (401, 403, 403, 200),
+        "PUT": (401, 403, 200, 200),
+        "PATCH": (401, 403, 200, 200),
         "DELETE": (401, 403, 403, 204),
     },
     "source-list": {
@@ -192,8 +193,8 @@ MATRIX = {
     "source-detail": {
         "GET": (200, 200, 200, 200),
         "POST": (405, 405, 405, 405),
-        "PUT": (401, 403, 403, 200),
-        "PATCH": (401, 403, 403, 200),
+        "PUT": (401, 403, 200, 200),
+        "PATCH": (401, 403, 200, 200),
         "DELETE": (401, 403, 403, 204),
     },
 }

@@ -75,7 +75,7 @@ def test_editor_records_a_change_citing_a_call_with_miprof(
     page.get_by_label("Date de publication ou de l’échange").fill(today.isoformat())
     page.get_by_role("button", name="Enregistrer le changement de statut").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Statut enregistré : « En cours »")
+    expect(page.locator(".messages")).to_contain_text("Statut enregistré : « En cours »")
     item = page.locator("#evidence li", has_text="Point téléphonique sur le mécanisme national")
     expect(item).to_contain_text("Appel")
     expect(item).to_contain_text("selon Mme Durand, cheffe de mission (MIPROF)")

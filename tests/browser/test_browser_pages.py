@@ -175,7 +175,7 @@ def test_editor_records_a_change_citing_a_new_source(
     page.get_by_label("Adresse web (URL)").fill("https://www.osce.org/fr/courrier")
     page.get_by_role("button", name="Enregistrer le changement de statut").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Statut enregistré : « Tenu »")
+    expect(page.locator(".messages")).to_contain_text("Statut enregistré : « Tenu »")
     first_entry = page.locator("#timeline .timeline > li").first
     expect(first_entry).to_contain_text("Annoncé → Tenu")
     expect(first_entry).to_contain_text("La contribution a été transmise")
