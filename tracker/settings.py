@@ -408,6 +408,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES") or 2 * 1024 * 1024)
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS") or 500)
 IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("IMPORT_MAX_EXPANDED_BYTES") or 10 * 1024 * 1024)
+# Where a previewed file waits (an hour at most) for its confirmation, under a random name bound
+# to the user's session (commitments/web/spreadsheets.py). Shared by every worker.
+IMPORT_PENDING_DIR = Path(os.environ.get("IMPORT_PENDING_DIR") or BASE_DIR / "var" / "imports")
 
 # Audit trail switch: off only while `make restore` loads a backup, which already holds the
 # history (django-simple-history would otherwise record each restored tag set as a change).

@@ -53,7 +53,7 @@ ENVELOPE_BYTES = 64 * 1024
 
 def pending_dir() -> Path:
     """Where a checked file waits for its confirmation (``var/imports`` by default)."""
-    return Path(getattr(settings, "IMPORT_PENDING_DIR", settings.BASE_DIR / "var" / "imports"))
+    return Path(settings.IMPORT_PENDING_DIR)
 
 
 def allowed_kinds(user) -> list[str]:
