@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from commitments.models import Ask, Citation, Claim, Commitment, Deadline, StatusChange
 from commitments.services.citations import citations_set
 from commitments.services.deadlines import deadline_delete, deadline_save
-from commitments.services.evidence import ask_record, claim_record
+from commitments.services.evidence import ask_delete, ask_record, claim_delete, claim_record
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import StatusChangeInput
 from commitments.services.versions import StaleVersionError
@@ -301,6 +301,10 @@ def _evidence_page(kind: str) -> dict:
             "title_edit": _("Edit a claim"),
             "submit": _("Save the claim"),
             "saved": _("Claim saved."),
+            "delete": lambda item, **kw: claim_delete(claim=item, **kw),
+            "title_remove": _("Remove a claim"),
+            "confirm_remove": _("Remove the claim"),
+            "removed": _("Claim removed."),
         }
     return {
         "model": Ask,
@@ -310,6 +314,10 @@ def _evidence_page(kind: str) -> dict:
         "title_edit": _("Edit a request"),
         "submit": _("Save the request"),
         "saved": _("Request saved."),
+        "delete": lambda item, **kw: ask_delete(ask=item, **kw),
+        "title_remove": _("Remove a request"),
+        "confirm_remove": _("Remove the request"),
+        "removed": _("Request removed."),
     }
 
 
@@ -368,6 +376,7 @@ def _render_evidence(request, page, kind, form, commitment, item, *, conflict=No
         "action": action,
         "page_title": page["title_edit"] if item else page["title_add"],
         "submit": page["submit"],
+        "kind": kind,
     }
     return render(request, "commitments/edit/evidence_form.html", context, status=status)
 
@@ -384,3 +393,54 @@ def claim_edit(request, pk, claim_pk=None):
 def ask_edit(request, pk, ask_pk=None):
     """Record a request or recommendation about a commitment, or correct one (editors)."""
     return _evidence_edit(request, pk, ask_pk, "ask")
+
+
+def _evidence_remove(request, pk, item_pk, kind):
+    page = _evidence_page(kind)
+    commitment = get_object_or_404(Commitment.all_objects, pk=pk)
+    item = get_object_or_404(
+        page["model"].objects.select_related("source"), pk=item_pk, commitment=commitment
+    )
+    context = {
+        "commitment": commitment,
+        "item": item,
+        "conflict": None,
+        "page_title": page["title_remove"],
+        "confirm": page["confirm_remove"],
+        "action": reverse(f"commitments:{kind}_remove", args=[commitment.pk, item.pk]),
+        "version": commitment.version,
+    }
+    template = "commitments/edit/evidence_remove.html"
+    if request.method == "POST":
+        try:
+            expected = int(request.POST.get("expected_version", ""))
+        except ValueError:
+            context["error"] = _(
+                "The version shown when you opened the page is missing: reload it."
+            )
+            return render(request, template, context, status=400)
+        try:
+            page["delete"](item, expected_version=expected, author=request.user)
+        except StaleVersionError:
+            commitment.refresh_from_db()
+            latest = commitment.history.select_related("history_user").order_by("-history_date")
+            context["conflict"] = {"latest": latest.first(), "deadlines": None}
+            context["version"] = commitment.version
+            return render(request, template, context, status=409)
+        messages.success(request, page["removed"])
+        return HttpResponseRedirect(commitment.get_absolute_url())
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_PERMISSION, raise_exception=True)
+def claim_remove(request, pk, claim_pk):
+    """Remove a claim recorded in error, after confirmation, with the version read (editors)."""
+    return _evidence_remove(request, pk, claim_pk, "claim")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_PERMISSION, raise_exception=True)
+def ask_remove(request, pk, ask_pk):
+    """Remove an ask recorded in error, after confirmation, with the version read (editors)."""
+    return _evidence_remove(request, pk, ask_pk, "ask")

@@ -60,6 +60,12 @@ urlpatterns = [
     path("commitments/<int:pk>/claims/<int:claim_pk>/", editing.claim_edit, name="claim_edit"),
     path("commitments/<int:pk>/asks/new/", editing.ask_edit, name="ask_create"),
     path("commitments/<int:pk>/asks/<int:ask_pk>/", editing.ask_edit, name="ask_edit"),
+    path(
+        "commitments/<int:pk>/claims/<int:claim_pk>/remove/",
+        editing.claim_remove,
+        name="claim_remove",
+    ),
+    path("commitments/<int:pk>/asks/<int:ask_pk>/remove/", editing.ask_remove, name="ask_remove"),
     path("sources/search/", reference.source_search, name="source_search"),
     *reference.urlpatterns(),
     path("language/", access.set_language, name="set_language"),

@@ -233,3 +233,65 @@ def test_form_page_queries_do_not_grow(
 
 
 FORM_PAGE_QUERIES = 8
+
+
+# --- Removing --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["anonymous", "viewer"])
+def test_only_editors_may_remove(client, commitment, role, request):
+    claim, ask = make_claim(commitment), make_ask(commitment)
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    version = Commitment.all_objects.get(pk=commitment.pk).version
+    for url in (
+        reverse("commitments:claim_remove", args=[commitment.pk, claim.pk]),
+        reverse("commitments:ask_remove", args=[commitment.pk, ask.pk]),
+    ):
+        expected = 302 if role == "anonymous" else 403
+        assert client.get(url).status_code == expected
+        assert client.post(url, {"expected_version": version}).status_code == expected
+    assert Claim.objects.count() == 1 and Ask.objects.count() == 1
+
+
+@pytest.mark.parametrize("kind", ["claim", "ask"])
+def test_editor_removes_with_the_version_read(editor_client, editor, commitment, kind):
+    item = make_claim(commitment) if kind == "claim" else make_ask(commitment)
+    model = type(item)
+    url = reverse(f"commitments:{kind}_remove", args=[commitment.pk, item.pk])
+    edit_page = editor_client.get(
+        reverse(f"commitments:{kind}_edit", args=[commitment.pk, item.pk])
+    )
+    assert url in edit_page.content.decode()
+    page = editor_client.get(url)
+    assert page.status_code == 200 and "Supprimer" in page.content.decode()
+    version = Commitment.all_objects.get(pk=commitment.pk).version
+    assert editor_client.post(url, {"expected_version": "x"}).status_code == 400
+    response = editor_client.post(url, {"expected_version": version - 1})
+    assert response.status_code == 409
+    assert f'name="expected_version" value="{version}"' in response.content.decode()
+    assert model.objects.filter(pk=item.pk).exists()
+    assert Commitment.all_objects.get(pk=commitment.pk).version == version
+    assert editor_client.post(url, {"expected_version": version}).status_code == 302
+    assert not model.objects.filter(pk=item.pk).exists()
+    assert Commitment.all_objects.get(pk=commitment.pk).version == version + 1
+    removal = model.history.filter(id=item.pk).order_by("-history_date").first()
+    assert removal.history_type == "-" and removal.history_user == editor
+
+
+def test_removing_a_claimed_period_moves_the_successor_deadline(editor_client, commitment):
+    from ..factories import make_deadline
+
+    successor = make_commitment(title="Plan suivant")
+    deadline = make_deadline(successor, basis="successor", predecessor=commitment, date=None)
+    claim = make_claim(
+        commitment, kind="period", period_end=datetime.date(2023, 1, 1), period_precision="year"
+    )
+    deadline.refresh_from_db()
+    moved = deadline.date
+    assert moved is not None
+    url = reverse("commitments:claim_remove", args=[commitment.pk, claim.pk])
+    version = Commitment.all_objects.get(pk=commitment.pk).version
+    assert editor_client.post(url, {"expected_version": version}).status_code == 302
+    deadline.refresh_from_db()
+    assert deadline.date != moved
