@@ -1,5 +1,5 @@
-"""Claims (what each side asserts) and asks (what bodies request): recorded on a commitment with
-the version its caller read, sourced, dated, validated once here."""
+"""Claims (what each side asserts) and asks (what bodies request): recorded, corrected or
+removed on a commitment with the version its caller read, sourced, dated, validated once here."""
 
 from __future__ import annotations
 
@@ -93,3 +93,29 @@ def ask_record(
     ask.save()
     commitment_write(commitment=commitment, read_version=locked.version, author=author)
     return ask
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim, expected_version: int, author=None) -> None:
+    """Remove a claim recorded in error; a claimed period no longer moves the successors'
+    deadlines. The claim's history keeps it."""
+    commitment = claim.commitment
+    locked = commitment_lock(commitment=commitment, expected_version=expected_version)
+    was_period = claim.kind == Claim.Kind.PERIOD
+    if author is not None:
+        claim._history_user = author  # the audit trail's author for the removal
+    claim.delete()
+    commitment_write(commitment=commitment, read_version=locked.version, author=author)
+    if was_period:
+        successors_refresh(predecessor=commitment, author=author)
+
+
+@transaction.atomic
+def ask_delete(*, ask: Ask, expected_version: int, author=None) -> None:
+    """Remove an ask recorded in error. The ask's history keeps it."""
+    commitment = ask.commitment
+    locked = commitment_lock(commitment=commitment, expected_version=expected_version)
+    if author is not None:
+        ask._history_user = author  # the audit trail's author for the removal
+    ask.delete()
+    commitment_write(commitment=commitment, read_version=locked.version, author=author)

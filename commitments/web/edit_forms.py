@@ -21,7 +21,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from commitments.fields import COMMITMENT_EDITABLE_FIELDS, DEADLINE_FIELDS
-from commitments.models import Body, Commitment, Deadline, Event, Source, Status, Tag
+from commitments.models import (
+    Ask,
+    Body,
+    Claim,
+    Commitment,
+    Deadline,
+    Event,
+    Source,
+    Status,
+    Tag,
+)
 from commitments.services.citations import CLAIM_MAX_LENGTH
 from commitments.services.lifecycle import DEADLINE_SHORTHAND
 from commitments.services.reference import EDITABLE_FIELDS, record_state
@@ -423,6 +433,65 @@ class DeadlineForm(forms.ModelForm):
 
     def deadline_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+# --- A claim, an ask ------------------------------------------------------------------------
+
+
+class EvidenceForm(forms.ModelForm):
+    """A claim or an ask; saved by ``claim_record`` / ``ask_record`` with the commitment's
+    version read. One source, typed and searched like the deadline's sources."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    source = SourceField(
+        label=_("Source"),
+        help_text=_("Type a few words of its title, then choose it; or type its key."),
+    )
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commitment = commitment
+        self.fields["expected_version"].initial = commitment.version
+        self.fields["body"].queryset = Body.objects.order_by("name")
+        if self.instance.pk and "source" not in kwargs.get("initial", {}):
+            self.initial["source"] = self.instance.source  # its key, not its id
+
+    def _post_clean(self):
+        pass  # the service validates (full_clean and the claim or ask rules)
+
+    def evidence_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class ClaimForm(EvidenceForm):
+    class Meta:
+        model = Claim
+        fields = [
+            "side",
+            "body",
+            "kind",
+            "text",
+            "claimed_status",
+            "period_start",
+            "period_end",
+            "period_precision",
+            "made_on",
+            "made_on_precision",
+            "source",
+        ]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "made_on": DATE_WIDGET,
+            "period_start": DATE_WIDGET,
+            "period_end": DATE_WIDGET,
+        }
+
+
+class AskForm(EvidenceForm):
+    class Meta:
+        model = Ask
+        fields = ["body", "kind", "text", "made_on", "made_on_precision", "source"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "made_on": DATE_WIDGET}
 
 
 # --- Bodies, sources, tags ------------------------------------------------------------------

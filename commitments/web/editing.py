@@ -1,6 +1,6 @@
 """Editing a commitment from the staff pages: create it, change its fields, owner, tags and
-citations, add, change or remove its deadlines. Archiving stays an administrator's action
-(in the admin).
+citations, add, change or remove its deadlines, record or correct its claims and asks.
+Archiving stays an administrator's action (in the admin).
 
 Who: creating needs ``commitments.add_commitment``, changing ``commitments.change_commitment``
 (editors and administrators); viewers get 403, anonymous visitors the login page. Every write
@@ -22,16 +22,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from commitments.models import Citation, Commitment, Deadline, StatusChange
+from commitments.models import Ask, Citation, Claim, Commitment, Deadline, StatusChange
 from commitments.services.citations import citations_set
 from commitments.services.deadlines import deadline_delete, deadline_save
+from commitments.services.evidence import ask_delete, ask_record, claim_delete, claim_record
 from commitments.services.lifecycle import commitment_save
 from commitments.services.status import StatusChangeInput
 from commitments.services.versions import StaleVersionError
 
 from .access import request_as_of
 from .edit_forms import (
+    AskForm,
     CitationFormSet,
+    ClaimForm,
     CommitmentForm,
     DeadlineForm,
     citation_initial,
@@ -282,3 +285,162 @@ def deadline_remove(request, pk, deadline_pk):
         messages.success(request, _("Deadline “%(label)s” removed.") % {"label": deadline.label})
         return HttpResponseRedirect(reverse("commitments:edit", args=[commitment.pk]))
     return render(request, "commitments/edit/deadline_remove.html", context)
+
+
+# --- Claims and asks ------------------------------------------------------------------------
+
+
+def _evidence_page(kind: str) -> dict:
+    """What differs between the claim and the ask pages; the rest is one flow."""
+    if kind == "claim":
+        return {
+            "model": Claim,
+            "form": ClaimForm,
+            "save": lambda item, **kw: claim_record(claim=item, **kw),
+            "title_add": _("Add a claim"),
+            "title_edit": _("Edit a claim"),
+            "submit": _("Save the claim"),
+            "saved": _("Claim saved."),
+            "delete": lambda item, **kw: claim_delete(claim=item, **kw),
+            "title_remove": _("Remove a claim"),
+            "confirm_remove": _("Remove the claim"),
+            "removed": _("Claim removed."),
+        }
+    return {
+        "model": Ask,
+        "form": AskForm,
+        "save": lambda item, **kw: ask_record(ask=item, **kw),
+        "title_add": _("Add a request"),
+        "title_edit": _("Edit a request"),
+        "submit": _("Save the request"),
+        "saved": _("Request saved."),
+        "delete": lambda item, **kw: ask_delete(ask=item, **kw),
+        "title_remove": _("Remove a request"),
+        "confirm_remove": _("Remove the request"),
+        "removed": _("Request removed."),
+    }
+
+
+def _evidence_edit(request, pk, item_pk, kind):
+    page = _evidence_page(kind)
+    commitment = get_object_or_404(Commitment.all_objects, pk=pk)
+    item = None
+    if item_pk is not None:
+        item = get_object_or_404(
+            page["model"].objects.select_related("source"), pk=item_pk, commitment=commitment
+        )
+    form_class = page["form"]
+    if request.method == "GET":
+        form = form_class(instance=item, commitment=commitment)
+        return _render_evidence(request, page, kind, form, commitment, item)
+    form = form_class(request.POST, instance=item, commitment=commitment)
+    if form.is_valid():
+        try:
+            page["save"](
+                item,
+                commitment=commitment,
+                data=form.evidence_data(),
+                expected_version=form.cleaned_data["expected_version"],
+                author=request.user,
+                today=request_as_of(request),
+            )
+        except StaleVersionError:
+            commitment.refresh_from_db()
+            data = request.POST.copy()
+            data["expected_version"] = str(commitment.version)
+            review = form_class(data, instance=item, commitment=commitment)
+            review._errors = ErrorDict()  # shown for review, not validated
+            latest = commitment.history.select_related("history_user").order_by("-history_date")
+            conflict = {"latest": latest.first(), "deadlines": None}
+            return _render_evidence(
+                request, page, kind, review, commitment, item, conflict=conflict, status=409
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, page["saved"])
+            return HttpResponseRedirect(commitment.get_absolute_url())
+    return _render_evidence(request, page, kind, form, commitment, item, status=400)
+
+
+def _render_evidence(request, page, kind, form, commitment, item, *, conflict=None, status=200):
+    if item is None:
+        action = reverse(f"commitments:{kind}_create", args=[commitment.pk])
+    else:
+        action = reverse(f"commitments:{kind}_edit", args=[commitment.pk, item.pk])
+    context = {
+        "form": form,
+        "commitment": commitment,
+        "item": item,
+        "conflict": conflict,
+        "action": action,
+        "page_title": page["title_edit"] if item else page["title_add"],
+        "submit": page["submit"],
+        "kind": kind,
+    }
+    return render(request, "commitments/edit/evidence_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_PERMISSION, raise_exception=True)
+def claim_edit(request, pk, claim_pk=None):
+    """Record what a side claims about a commitment, or correct a claim (editors)."""
+    return _evidence_edit(request, pk, claim_pk, "claim")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_PERMISSION, raise_exception=True)
+def ask_edit(request, pk, ask_pk=None):
+    """Record a request or recommendation about a commitment, or correct one (editors)."""
+    return _evidence_edit(request, pk, ask_pk, "ask")
+
+
+def _evidence_remove(request, pk, item_pk, kind):
+    page = _evidence_page(kind)
+    commitment = get_object_or_404(Commitment.all_objects, pk=pk)
+    item = get_object_or_404(
+        page["model"].objects.select_related("source"), pk=item_pk, commitment=commitment
+    )
+    context = {
+        "commitment": commitment,
+        "item": item,
+        "conflict": None,
+        "page_title": page["title_remove"],
+        "confirm": page["confirm_remove"],
+        "action": reverse(f"commitments:{kind}_remove", args=[commitment.pk, item.pk]),
+        "version": commitment.version,
+    }
+    template = "commitments/edit/evidence_remove.html"
+    if request.method == "POST":
+        try:
+            expected = int(request.POST.get("expected_version", ""))
+        except ValueError:
+            context["error"] = _(
+                "The version shown when you opened the page is missing: reload it."
+            )
+            return render(request, template, context, status=400)
+        try:
+            page["delete"](item, expected_version=expected, author=request.user)
+        except StaleVersionError:
+            commitment.refresh_from_db()
+            latest = commitment.history.select_related("history_user").order_by("-history_date")
+            context["conflict"] = {"latest": latest.first(), "deadlines": None}
+            context["version"] = commitment.version
+            return render(request, template, context, status=409)
+        messages.success(request, page["removed"])
+        return HttpResponseRedirect(commitment.get_absolute_url())
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_PERMISSION, raise_exception=True)
+def claim_remove(request, pk, claim_pk):
+    """Remove a claim recorded in error, after confirmation, with the version read (editors)."""
+    return _evidence_remove(request, pk, claim_pk, "claim")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_PERMISSION, raise_exception=True)
+def ask_remove(request, pk, ask_pk):
+    """Remove an ask recorded in error, after confirmation, with the version read (editors)."""
+    return _evidence_remove(request, pk, ask_pk, "ask")
