@@ -118,6 +118,8 @@ def test_editing_pages_accessible_and_fit_375_pixels(
         f"/commitments/{commitment.pk}/deadlines/new/",
         f"/commitments/{commitment.pk}/deadlines/{deadline.pk}/",
         f"/commitments/{commitment.pk}/deadlines/{deadline.pk}/remove/",
+        f"/commitments/{commitment.pk}/claims/new/",
+        f"/commitments/{commitment.pk}/asks/new/",
         "/sources/",
         "/sources/new/",
         f"/sources/{source.pk}/",
