@@ -39,7 +39,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
-from commitments.models import Body, Commitment
+from commitments.models import Body, Commitment, Source
 user = get_user_model().objects.create_user("writer", "writer@example.org", {password!r})
 user.groups.add(Group.objects.get(name="editors"))
 body = Body.objects.create(key="ministere", name="Ministère", kind="ministry", level="national")
@@ -50,7 +50,9 @@ ids = [
     ).pk
     for n in range({count})
 ]
-print(json.dumps({{"token": Token.objects.create(user=user).key, "ids": ids}}))
+source = Source.objects.create(key="compte-rendu", title="Compte rendu de réunion")
+token = Token.objects.create(user=user).key
+print(json.dumps({{"token": token, "ids": ids, "source": source.pk}}))
 """
 
 
@@ -74,7 +76,7 @@ def live_site(tmp_path, request):
         database.drop()
 
 
-def _record_changes(server, token, commitment_id, results):
+def _record_changes(server, token, commitment_id, results, source):
     """CHANGES_EACH status changes in a row on one commitment, each citing the version read."""
     headers = {"Authorization": f"Token {token}", "Accept-Language": "fr"}
     url = f"{server.base_url}/api/commitments/{commitment_id}/"
@@ -89,6 +91,7 @@ def _record_changes(server, token, commitment_id, results):
                 "new_status": statuses[number % 2],
                 "effective_date": datetime.date.today().isoformat(),
                 "note": f"Changement {number} de l'engagement {commitment_id}",
+                "sources": [source],
                 "version": version,
             },
         )
@@ -115,7 +118,7 @@ def test_concurrent_status_changes_are_all_recorded(live_site):
             for _ in range(READERS)
         ]
         writers = [
-            pool.submit(_record_changes, server, created["token"], pk, writes)
+            pool.submit(_record_changes, server, created["token"], pk, writes, created["source"])
             for pk in created["ids"]
         ]
         for future in writers:
@@ -149,6 +152,7 @@ def test_a_busy_database_answers_try_again_and_keeps_what_was_typed(live_site):
         "new_status": "in_progress",
         "effective_date": datetime.date.today().isoformat(),
         "note": "Réponse de la MIPROF du jour, à ne pas perdre",
+        "sources": str(created["source"]),
         "expected_version": "1",
     }
     headers = {"Referer": form_url, "Accept-Language": "fr"}
@@ -164,6 +168,7 @@ def test_a_busy_database_answers_try_again_and_keeps_what_was_typed(live_site):
             headers={"Authorization": f"Token {created['token']}", "Accept-Language": "fr"},
             json_body={
                 **{k: typed[k] for k in ("new_status", "effective_date", "note")},
+                "sources": [created["source"]],
                 "version": 1,
             },
         )
