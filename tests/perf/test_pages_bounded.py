@@ -129,23 +129,27 @@ def _plan(queryset) -> str:
     return queryset.explain()
 
 
+@pytest.mark.sqlite  # plans read with SQLite's EXPLAIN QUERY PLAN
 def test_the_latest_changes_read_an_index(db):
     plan = _plan(StatusChange.objects.latest_first()[:8])
     assert "statuschange_latest" in plan and "TEMP B-TREE" not in plan, plan
 
 
+@pytest.mark.sqlite  # plans read with SQLite's EXPLAIN QUERY PLAN
 def test_a_commitments_latest_entry_is_one_index_probe(db):
     plan = _plan(Commitment.objects.with_latest_change_id().values("latest_change_id")[:25])
     assert "statuschange_commitment_latest" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
 
 
+@pytest.mark.sqlite  # plans read with SQLite's EXPLAIN QUERY PLAN
 def test_the_alert_jobs_window_of_changes_reads_an_index(db):
     start = datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
     plan = _plan(StatusChange.objects.filter(created_at__gte=start))
     assert "statuschange_recorded" in plan, plan
 
 
+@pytest.mark.sqlite  # plans read with SQLite's EXPLAIN QUERY PLAN
 @pytest.mark.parametrize(
     ("queryset", "index"),
     [
