@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from commitments.fields import ASK_FIELDS, CLAIM_FIELDS
 from commitments.models import Ask, Body, Claim, Source
 from commitments.services.evidence import ask_record, claim_record
 
@@ -142,20 +143,7 @@ class ClaimWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = [
-            "side",
-            "body",
-            "kind",
-            "text",
-            "claimed_status",
-            "period_start",
-            "period_end",
-            "period_precision",
-            "made_on",
-            "made_on_precision",
-            "source",
-            "version",
-        ]
+        fields = [*CLAIM_FIELDS, "version"]
 
 
 class AskWriteSerializer(serializers.ModelSerializer):
@@ -177,7 +165,7 @@ class AskWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ask
-        fields = ["body", "kind", "text", "made_on", "made_on_precision", "source", "version"]
+        fields = [*ASK_FIELDS, "version"]
 
 
 def evidence_schema(stale_version_serializer) -> dict:

@@ -20,7 +20,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from commitments.fields import COMMITMENT_EDITABLE_FIELDS, DEADLINE_FIELDS
+from commitments.fields import (
+    ASK_FIELDS,
+    CLAIM_FIELDS,
+    COMMITMENT_EDITABLE_FIELDS,
+    DEADLINE_FIELDS,
+)
 from commitments.models import (
     Ask,
     Body,
@@ -466,19 +471,7 @@ class EvidenceForm(forms.ModelForm):
 class ClaimForm(EvidenceForm):
     class Meta:
         model = Claim
-        fields = [
-            "side",
-            "body",
-            "kind",
-            "text",
-            "claimed_status",
-            "period_start",
-            "period_end",
-            "period_precision",
-            "made_on",
-            "made_on_precision",
-            "source",
-        ]
+        fields = list(CLAIM_FIELDS)
         widgets = {
             "text": forms.Textarea(attrs={"rows": 3}),
             "made_on": DATE_WIDGET,
@@ -490,7 +483,7 @@ class ClaimForm(EvidenceForm):
 class AskForm(EvidenceForm):
     class Meta:
         model = Ask
-        fields = ["body", "kind", "text", "made_on", "made_on_precision", "source"]
+        fields = list(ASK_FIELDS)
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "made_on": DATE_WIDGET}
 
 
