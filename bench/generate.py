@@ -42,6 +42,7 @@ from django.utils import timezone
 from accounts.roles import ADMINISTRATORS, EDITORS
 from alerts.models import Alert, AlertKind, CloseReason, Delivery, Watch
 from commitments import deadlines as rules
+from commitments import search_index
 from commitments.models import (
     Ask,
     Body,
@@ -261,6 +262,10 @@ def generate(size: int, *, seed: int = 12, today: datetime.date | None = None, v
                 print(f"  {min(start + CHUNK - 1, size)} / {size} commitments", flush=True)
         _reset_sequences()
         _second_factor()
+        # The search documents, as every write through Django would have kept them.
+        written_documents = search_index.rebuild_all()
+        if verbose:
+            print(f"  {written_documents} search documents", flush=True)
     finally:
         if replica:
             _replica_mode("origin")

@@ -6,3 +6,8 @@ class CommitmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "commitments"
     verbose_name = _("Commitments")
+
+    def ready(self):
+        from . import search_index
+
+        search_index.connect_signals()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from commitments import search_index
 from commitments.fields import COMMITMENT_EDITABLE_FIELDS, STATUS_CHANGE_COLUMNS
 from commitments.models import Commitment, StatusChange
 from commitments.services.lifecycle import commitment_save
@@ -94,7 +95,8 @@ def import_table(
     if not rows:
         return ImportResult(problems=[_("The file has no row below its header.")])
     today = today or timezone.localdate()
-    with transaction.atomic():
+    # The search documents of every row written rebuilt once, at the end.
+    with transaction.atomic(), search_index.refreshed_once():
         result = ImportResult(rows=_import_rows(sheet, matched, rows, user=user, today=today))
         if commit and result.ok:
             result.written = True

@@ -29,6 +29,7 @@ from .evidence import (
 )
 from .history import StatusChange, StatusChangeQuerySet
 from .saved_views import SavedView, SavedViewQuerySet
+from .search import SearchDocument
 
 __all__ = [
     "Ask",
@@ -58,6 +59,7 @@ __all__ = [
     "StatusChangeQuerySet",
     "SavedView",
     "SavedViewQuerySet",
+    "SearchDocument",
     "Tag",
     "TagManager",
 ]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from commitments import search_index
 from commitments.models import Citation, Commitment, Source
 
 from .versions import commitment_lock, commitment_write
@@ -16,6 +17,7 @@ CLAIM_MAX_LENGTH = 4000
 
 
 @transaction.atomic
+@search_index.refreshed_once()
 def citations_set(
     *,
     commitment: Commitment,

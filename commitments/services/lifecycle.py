@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from commitments import search_index
 from commitments.fields import COMMITMENT_EDITABLE_FIELDS, COMMITMENT_MANY_TO_MANY_FIELDS
 from commitments.models import Commitment
 
@@ -32,6 +33,7 @@ def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 @transaction.atomic
+@search_index.refreshed_once()
 def commitment_save(
     *,
     commitment: Commitment | None,

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commitments import search_index
 from commitments.models import Commitment, Source, StatusChange
 
 from .versions import commitment_lock, commitment_write
@@ -118,6 +119,7 @@ def _validate(
 
 
 @transaction.atomic
+@search_index.refreshed_once()
 def status_change_record(
     *,
     commitment: Commitment,

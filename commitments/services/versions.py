@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from commitments import search_index
 from commitments.models import Commitment, StatusChange
 
 
@@ -67,6 +68,9 @@ def commitment_write(
         setattr(commitment, name, value)
     commitment.version = read_version + increment
     commitment.updated_at = now
+    if search_index.SEARCHED_FIELDS & fields.keys():
+        # The UPDATE above sends no signal: what a search reads of it changed here.
+        search_index.stale([commitment.pk])
     _audit(commitment, author=author)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from commitments import search_index
 from commitments.models import Body, Commitment, Source, Status, StatusChange
 from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
 from commitments.services.versions import StaleVersionError
@@ -296,7 +297,8 @@ class BulkStatusForm(StatusFieldsMixin):
         versions = self.expected_versions()
         entries: list[StatusChange] = []
         refused = False
-        with transaction.atomic():
+        # The search documents of the whole batch rebuilt once, at its end.
+        with transaction.atomic(), search_index.refreshed_once():
             sources = self.cited_sources()
             for commitment in self.cleaned_data["commitments"]:
                 try:

@@ -9,7 +9,14 @@ import time_machine
 from django.urls import reverse
 
 from commitments.models import Commitment
-from commitments.search import attach_matches, excerpt, fold, highlight, search_words
+from commitments.search import (
+    attach_matches,
+    excerpt,
+    fold,
+    highlight,
+    search_terms,
+    search_words,
+)
 from commitments.services.status import status_change_record
 
 from ..factories import BodyFactory, SourceFactory, make_commitment
@@ -278,26 +285,37 @@ def test_a_search_costs_the_same_queries_at_any_size(
     assert all(len(c.matched_in) == 4 for c in rows)  # summary, claim, source, note
 
 
-# --- PostgreSQL: its French full-text search --------------------------------------------------
+# --- French stems, on both databases -----------------------------------------------------------
 
 
-@pytest.mark.postgres
-def test_postgresql_finds_by_french_stem_and_names_the_field(db, settings):
-    from django.db import connection
+def test_a_word_is_found_by_its_french_stem(db, settings):
     from django.utils import translation
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'")
-        assert cursor.fetchone() == (1,)
     body = BodyFactory(name="Premier ministre", acronym="PM")
-    make_commitment(
-        key="stem", title="Mécanisme national d'orientation", responsible_body=body
-    )
+    make_commitment(key="stem", title="Mécanisme national d'orientation", responsible_body=body)
     make_commitment(key="other", title="Autre", responsible_body=body)
     # Plural and accent-less: found by the stem ("mecan"), which a substring would miss.
     assert found("mecanismes") == {"stem"}
     assert found("ORIENTATIONS") == {"stem"}
     assert found("mécan") == {"stem"}  # half-typed: a prefix
+    assert found("canisme") == {"stem"}  # the middle of a word
     with translation.override("fr"):
         [match] = matched("stem", "mecanismes", settings)
     assert (match.field, match.label) == ("title", "Intitulé")
+    assert str(match.highlighted) == "<mark>Mécanisme</mark> national d&#x27;orientation"
+
+
+def test_search_terms_use_a_stem_only_when_it_starts_the_word():
+    assert search_terms("Mécanismes orientations") == ["mecan", "orient"]
+    assert search_terms("plan") == ["plan"]  # no shorter stem than four letters
+    assert search_terms("yeux") == ["yeux"]
+    assert search_terms("") == []
+
+
+@pytest.mark.postgres
+def test_postgresql_has_unaccent_for_where_it_matched(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'")
+        assert cursor.fetchone() == (1,)
