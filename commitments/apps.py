@@ -8,6 +8,7 @@ class CommitmentsConfig(AppConfig):
     verbose_name = _("Commitments")
 
     def ready(self):
-        from . import search_index
+        from . import figures, search_index
 
         search_index.connect_signals()
+        figures.connect_signals()

@@ -103,3 +103,12 @@ def admin_client(client, admin_user):
 def _fast_password_hashing(settings):
     """Tests create many users: a fast hasher keeps the suite quick (never in production)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures():
+    """Each test's database starts empty, but the cache outlives it: a new generation of the
+    dashboard's figures per test, so that none counted on another test's data is reused."""
+    from commitments import figures
+
+    figures.new_generation()

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from commitments import search_index
+from commitments import figures, search_index
 from commitments.models import Commitment, StatusChange
 
 
@@ -68,6 +68,7 @@ def commitment_write(
         setattr(commitment, name, value)
     commitment.version = read_version + increment
     commitment.updated_at = now
+    figures.data_changed()  # the UPDATE above sends no signal
     if search_index.SEARCHED_FIELDS & fields.keys():
         # The UPDATE above sends no signal: what a search reads of it changed here.
         search_index.stale([commitment.pk])

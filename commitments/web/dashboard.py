@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from commitments import figures
 from commitments.models import (
     COMMITMENT_DEADLINE,
     Ask,
@@ -60,28 +61,46 @@ def chase(*, as_of: datetime.date, since: datetime.date, first_visit: bool = Fal
     to_check = Commitment.all_objects.to_check(as_of).values("pk")
     asked = Ask.objects.values("commitment")
     waiting = Commitment.all_objects.open().filter(pk__in=asked)
-    counts = Commitment.objects.aggregate(
-        lapsed=Count("pk", filter=Q(pk__in=lapsed)),
-        overdue=Count("pk", filter=rules.overdue_q(as_of)),
-        due=Count("pk", filter=Q(pk__in=due)),
-        diverging=Count("pk", filter=Q(pk__in=diverging)),
-        waiting=Count("pk", filter=Q(pk__in=waiting.values("pk"))),
-        to_check=Count("pk", filter=Q(pk__in=to_check)),
-        unowned=Count("pk", filter=Q(owner__isnull=True) & rules.open_q()),
+    counts = figures.cached(
+        "chase",
+        as_of,
+        since,
+        compute=lambda: Commitment.objects.aggregate(
+            lapsed=Count("pk", filter=Q(pk__in=lapsed)),
+            overdue=Count("pk", filter=rules.overdue_q(as_of)),
+            due=Count("pk", filter=Q(pk__in=due)),
+            diverging=Count("pk", filter=Q(pk__in=diverging)),
+            waiting=Count("pk", filter=Q(pk__in=waiting.values("pk"))),
+            to_check=Count("pk", filter=Q(pk__in=to_check)),
+            unowned=Count("pk", filter=Q(owner__isnull=True) & rules.open_q()),
+        ),
     )
-    longest = list(
-        Commitment.objects.open()
-        .filter(pk__in=asked)  # only those with an ask have one outstanding
+    longest_ids = figures.cached(
+        "waiting-longest",
+        as_of,
+        compute=lambda: list(
+            Commitment.objects.open()
+            .filter(pk__in=asked)  # only those with an ask have one outstanding
+            .with_asks()
+            .filter(outstanding_since__isnull=False)
+            .order_by("outstanding_since", "pk")
+            .values_list("pk", flat=True)[:CHASE_WAITING_LIMIT]
+        ),
+    )
+    by_id = (
+        Commitment.objects.filter(pk__in=longest_ids)
         .with_asks()
-        .filter(outstanding_since__isnull=False)
         .select_related("responsible_body")
         .prefetch_related(
             Prefetch(
                 "asks", queryset=Ask.objects.order_by("made_on", "pk"), to_attr="asks_in_order"
             )
         )
-        .order_by("outstanding_since", "pk")[:CHASE_WAITING_LIMIT]
+        .in_bulk()
+        if longest_ids
+        else {}
     )
+    longest = [by_id[pk] for pk in longest_ids if pk in by_id]
     for commitment in longest:
         commitment.first_ask = commitment.asks_in_order[0]
     return {
@@ -138,7 +157,13 @@ def dashboard(request):
     first_visit = request.user.dashboard_previous_visit_on is None
     to_chase = chase(as_of=as_of, since=since, first_visit=first_visit)
     commitments = Commitment.objects.all()
-    tallies = commitments.dashboard_tallies(as_of, soon=DUE_SOON_DAYS, later=DUE_LATER_DAYS)
+    tallies = figures.cached(
+        "tallies",
+        as_of,
+        compute=lambda: commitments.dashboard_tallies(
+            as_of, soon=DUE_SOON_DAYS, later=DUE_LATER_DAYS
+        ),
+    )
     counts = tallies["by_status"]
     overdue = list(
         commitments.overdue(as_of)
@@ -159,15 +184,20 @@ def dashboard(request):
         .prefetch_related("sources")
     )
     rules, owed = COMMITMENT_DEADLINE, "commitments_owed__"
-    bodies = (
-        Body.objects.annotate(
-            total=Count("commitments_owed"),
-            open=Count("commitments_owed", filter=rules.open_q(owed)),
-            overdue=Count("commitments_owed", filter=rules.overdue_q(as_of, owed)),
-            met=Count("commitments_owed", filter=Q(commitments_owed__status=Status.MET)),
-        )
-        .filter(total__gt=0)
-        .order_by("-overdue", "-open", "name")
+    bodies = figures.cached(
+        "bodies",
+        as_of,
+        compute=lambda: list(
+            Body.objects.annotate(
+                total=Count("commitments_owed"),
+                open=Count("commitments_owed", filter=rules.open_q(owed)),
+                overdue=Count("commitments_owed", filter=rules.overdue_q(as_of, owed)),
+                met=Count("commitments_owed", filter=Q(commitments_owed__status=Status.MET)),
+            )
+            .filter(total__gt=0)
+            .order_by("-overdue", "-open", "name")
+            .values("pk", "name", "acronym", "total", "open", "overdue", "met")
+        ),
     )
     status_rows = [
         {"value": value, "label": label, "count": counts[value]} for value, label in Status.choices

@@ -240,8 +240,13 @@ def test_dashboard_sections(viewer_client, editor, english):
     ]
     latest = list(context["latest_changes"])[0]
     assert latest.commitment == late and latest.author == editor
-    body_row = next(b for b in context["bodies"] if b.pk == body.pk)
-    assert (body_row.total, body_row.open, body_row.overdue, body_row.met) == (2, 2, 2, 0)
+    body_row = next(b for b in context["bodies"] if b["pk"] == body.pk)
+    assert (body_row["total"], body_row["open"], body_row["overdue"], body_row["met"]) == (
+        2,
+        2,
+        2,
+        0,
+    )
 
     html = response.content.decode()
     assert html.index("Très en retard") < html.index("Un peu en retard")

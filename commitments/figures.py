@@ -1,0 +1,79 @@
+"""Figures computed over every commitment (the dashboard's counts), kept between writes.
+
+Counting what to chase, the tallies per status and due date and the figures per body reads
+every commitment, its deadlines, claims and asks: about a second at 100,000 commitments, for
+numbers that change only when someone writes. So they are computed once per *generation* of
+the data and kept in the shared cache (the one every gunicorn worker reads), under a key that
+also names the day they are counted for.
+
+A new generation starts whenever something of the commitments app is written: every save or
+deletion through the ORM (signals, whoever wrote) and the conditional UPDATE of
+``services.versions.commitment_write``, which sends none. It starts at once (the writer's own
+next page counts afresh, inside its transaction too) and again when the transaction commits,
+so that a page computed from the data as it was before the commit is never kept under the
+new generation. Figures are kept ``FIGURES_CACHE_SECONDS`` at most, in case data was written
+behind Django's back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+GENERATION_KEY = "vigie:figures:generation"
+# Written often, never counted: no new generation for these.
+_NOT_COUNTED = {"savedview", "searchdocument"}
+
+
+def new_generation() -> str:
+    generation = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, generation, timeout=None)
+    return generation
+
+
+def generation() -> str:
+    return cache.get(GENERATION_KEY) or new_generation()
+
+
+def data_changed() -> None:
+    """The figures no longer hold: a new generation now, and another once committed."""
+    new_generation()
+    transaction.on_commit(new_generation)
+
+
+def cached(name: str, *parts: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``'s value for this generation of the data and these ``parts`` (the day
+    counted for...), computed at most once per generation."""
+    timeout = settings.FIGURES_CACHE_SECONDS
+    if not timeout:
+        return compute()
+    key = ":".join(["vigie:figures", generation(), name, *map(str, parts)])
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+    return value
+
+
+def _written(sender, **kwargs):
+    meta = sender._meta
+    if meta.app_label == "commitments" and meta.model_name not in _NOT_COUNTED:
+        data_changed()
+
+
+def _relation_changed(sender, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        _written(sender)
+
+
+def connect_signals() -> None:
+    uid = "commitments.figures"
+    post_save.connect(_written, dispatch_uid=f"{uid}.save")
+    post_delete.connect(_written, dispatch_uid=f"{uid}.delete")
+    m2m_changed.connect(_relation_changed, dispatch_uid=f"{uid}.relation")

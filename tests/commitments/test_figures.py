@@ -1,0 +1,139 @@
+"""The dashboard's counts over every commitment, kept between writes (issue 12): any write
+through Vigie shows at once, in this process and in the others; nothing counted before a
+write is kept after it."""
+
+import datetime
+import os
+import subprocess
+import sys
+import zoneinfo
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from commitments import figures
+from commitments.models import StatusChange
+from commitments.services.lifecycle import commitment_save
+
+from ..factories import make_commitment
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+TODAY = datetime.date(2024, 6, 15)
+
+
+@pytest.fixture(autouse=True)
+def frozen_today():
+    with time_machine.travel(datetime.datetime(2024, 6, 15, 10, 0, tzinfo=PARIS), tick=False):
+        yield
+
+
+def chase(client) -> dict:
+    return client.get(reverse("commitments:dashboard")).context["chase"]
+
+
+def counted(queries) -> bool:
+    """Whether the aggregate of what to chase ran."""
+    return any("COUNT(" in q["sql"] and "FILTER" in q["sql"] for q in queries)
+
+
+@pytest.fixture
+def overdue(db):
+    return make_commitment(key="late", due_date=TODAY - datetime.timedelta(days=40))
+
+
+def test_an_owner_given_shows_at_once(overdue, editor, editor_client):
+    """The owner is written by the conditional UPDATE, which sends no signal."""
+    assert chase(editor_client)["unowned"] == 1
+    commitment_save(
+        commitment=overdue,
+        data={"owner": editor},
+        expected_version=overdue.version,
+        author=editor,
+        origin=StatusChange.Origin.WEB,
+    )
+    assert chase(editor_client)["unowned"] == 0
+
+
+def test_a_commitment_created_shows_at_once(overdue, editor_client):
+    assert chase(editor_client)["overdue"] == 1
+    make_commitment(key="later", due_date=TODAY - datetime.timedelta(days=3))
+    assert chase(editor_client)["overdue"] == 2
+
+
+def test_counted_once_until_something_is_written(overdue, editor_client):
+    chase(editor_client)
+    with CaptureQueriesContext(connection) as queries:
+        chase(editor_client)
+    assert not counted(queries)
+    make_commitment(key="new")
+    with CaptureQueriesContext(connection) as queries:
+        chase(editor_client)
+    assert counted(queries)
+
+
+def test_the_day_is_part_of_what_is_kept(overdue, editor_client):
+    assert chase(editor_client)["overdue"] == 1
+    # Forty days before, it was not yet overdue: the next day's figures are counted anew.
+    with time_machine.travel(datetime.datetime(2024, 4, 1, 10, 0, tzinfo=PARIS), tick=False):
+        assert chase(editor_client)["overdue"] == 0
+
+
+def test_no_cache_when_the_setting_is_zero(overdue, editor_client, settings):
+    settings.FIGURES_CACHE_SECONDS = 0
+    chase(editor_client)
+    with CaptureQueriesContext(connection) as queries:
+        chase(editor_client)
+    assert counted(queries)
+
+
+def test_a_new_generation_again_once_the_write_commits(db, django_capture_on_commit_callbacks):
+    before = figures.generation()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        figures.data_changed()
+        during = figures.generation()
+        assert during != before
+    assert len(callbacks) == 1
+    assert figures.generation() not in (before, during)
+
+
+def test_saved_views_do_not_renew_the_figures(db, editor):
+    from commitments.models import SavedView
+
+    before = figures.generation()
+    SavedView.objects.create(owner=editor, name="Mes retards", query="overdue=true")
+    assert figures.generation() == before
+
+
+def test_a_write_in_another_process_is_seen_here(tmp_path, settings):
+    """Gunicorn's workers share the cache: a generation started by one is read by the others."""
+    cache_dir = tmp_path / "cache"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(cache_dir),
+        }
+    }
+    # (Django's test signals rebuild the cache handlers when CACHES changes.)
+    before = figures.generation()
+    env = {
+        **os.environ,
+        "CACHE_DIR": str(cache_dir),
+        "DJANGO_SETTINGS_MODULE": "tracker.settings",
+        "SECRET_KEY": "insecure-key-for-tests-only",
+    }
+    code = (
+        "import django; django.setup(); from commitments import figures; figures.new_generation()"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=Path(django_settings.BASE_DIR),
+        check=True,
+        timeout=120,
+    )
+    assert figures.generation() != before
