@@ -63,9 +63,10 @@ bench: $(VENV)/.installed-app
 # Load them first, e.g. `set -a; . /etc/vigie/vigie.env; set +a; make deploy-check`.
 GUNICORN_WORKERS ?= 3
 BACKUP_DIR ?= var/backups
-# Left out of backups: rebuilt by `migrate` (content types, permissions) or not worth keeping
-# (sessions, login-throttling counters and access log).
-BACKUP_EXCLUDE := contenttypes auth.permission sessions accounts.usersession axes
+# Left out of backups: rebuilt by `migrate` (content types, permissions), rebuilt by `make restore`
+# from what they describe (search documents, keyed by commitment ids a restore renumbers), or not
+# worth keeping (sessions, login-throttling counters and access log).
+BACKUP_EXCLUDE := contenttypes auth.permission sessions accounts.usersession axes commitments.searchdocument
 # YAML keeps times to the microsecond (Django's JSON rounds them to the millisecond).
 BACKUP_FORMAT := yaml
 
@@ -101,3 +102,4 @@ restore: $(VENV)/.installed-app
 	$(BIN)/python manage.py shell -c "import sys; from commitments.models import Commitment; \
 		Commitment.objects.exists() and sys.exit('Refusing: the database already has data.')"
 	SIMPLE_HISTORY_ENABLED=0 $(BIN)/python manage.py loaddata $(FILE)
+	$(BIN)/python manage.py rebuild_search_index

@@ -23,7 +23,17 @@ from rest_framework.authtoken.models import Token
 
 from accounts import roles
 from alerts.models import Alert, Watch
-from commitments.models import Body, Citation, Commitment, Source, Status, StatusChange, Tag
+from commitments.models import (
+    Body,
+    Citation,
+    Commitment,
+    SearchDocument,
+    Source,
+    Status,
+    StatusChange,
+    Tag,
+)
+from commitments.search import search_queryset
 from commitments.services.status import status_change_record
 
 from .factories import SourceFactory, UserFactory
@@ -155,6 +165,15 @@ def snapshot() -> dict:
             TOTPDevice.objects.values_list("user__username", "key", "confirmed")
         ),
         "tokens": sorted(Token.objects.values_list("user__username", "key")),
+        # Left out of the dump and rebuilt by the restore: what a search finds must not change.
+        "search_documents": sorted(
+            SearchDocument.objects.values_list(
+                "commitment__key", "title", "key", "bodies", "summary", "citations", "history"
+            )
+        ),
+        "found_by_search": sorted(
+            search_queryset(Commitment.objects.all(), "ministère").values_list("key", flat=True)
+        ),
     }
 
 
@@ -196,6 +215,7 @@ def test_restore_into_an_empty_database_gives_back_every_record(filled_database,
     assert before["status_change_sources"], "history entries with their sources"
     assert before["memberships"] and before["group_permissions"]
     assert before["alerts"] and before["watches"]
+    assert before["found_by_search"], "the history notes mention the ministry"
     dump = tmp_path / "vigie.yaml.gz"
 
     call_command(
@@ -220,6 +240,10 @@ def test_restore_into_an_empty_database_gives_back_every_record(filled_database,
     )
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
         call_command("loaddata", str(dump), verbosity=0)
+    assert "$(BIN)/python manage.py rebuild_search_index" in (
+        (settings.BASE_DIR / "Makefile").read_text()
+    )
+    call_command("rebuild_search_index", verbosity=0)
 
     after = snapshot()
     for part in before:
