@@ -38,3 +38,27 @@ class DaysBetween(models.Func):
             arg_joiner=", ",
             **extra_context,
         )
+
+
+@models.CharField.register_lookup
+class IsOneOf(models.Lookup):
+    """``field IN ('a', 'b')`` with the values written into the SQL rather than bound.
+
+    For a fixed set of codes (the final statuses): SQLite plans a query before it knows its
+    bound values, so it uses a partial index whose condition names such codes only when the
+    query names them too. Only plain codes (letters, digits, ``_``, ``-``) are accepted: the
+    values are never user input, and nothing here needs quoting.
+    """
+
+    lookup_name = "is_one_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = tuple(self.rhs)
+        if not values or not all(
+            isinstance(v, str) and v.replace("_", "").replace("-", "").isalnum() for v in values
+        ):
+            raise ValueError(f"is_one_of takes plain codes, not {values!r}")
+        literals = ", ".join(f"'{value}'" for value in values)
+        return f"{lhs} IN ({literals})", lhs_params

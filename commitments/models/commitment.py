@@ -59,7 +59,9 @@ STATUS_VALUES = [value for value, _label in Status.choices]
 # A commitment's deadline: its due date, owed while its status is not final.
 COMMITMENT_DEADLINE = deadlines.DeadlineRules(
     date_field="due_date",
-    is_open=lambda prefix="": ~Q(**{f"{prefix}status__in": Status.final_values()}),
+    # The final statuses written into the SQL (``expressions.IsOneOf``): the partial index of
+    # the open commitments by due date repeats this condition, and SQLite uses it only then.
+    is_open=lambda prefix="": ~Q(**{f"{prefix}status__is_one_of": Status.final_values()}),
 )
 
 
@@ -496,6 +498,16 @@ class Commitment(models.Model):
                 fields=["responsible_body", "due_date", "title", "id"],
                 name="commitment_body_list",
                 condition=Q(archived_at__isnull=True),
+            ),
+            # The overdue list, its count, its exports and the API's ``?overdue=true``: the
+            # open commitments in the lists by due date, their condition written as the
+            # overdue rule writes it (a database uses a partial index only for a query that
+            # repeats its condition). Without it, SQLite read every row dated before today
+            # to check its status: 145 ms for the count at 100,000 commitments.
+            models.Index(
+                fields=["due_date", "title", "id"],
+                name="commitment_open_by_due_date",
+                condition=Q(archived_at__isnull=True) & COMMITMENT_DEADLINE.open_q(),
             ),
         ]
         constraints = [

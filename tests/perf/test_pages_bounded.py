@@ -156,7 +156,7 @@ def test_the_alert_jobs_window_of_changes_reads_an_index(db):
         (lambda: Commitment.objects.order_by("due_date", "title", "pk"), "commitment_list_order"),
         (
             lambda: Commitment.objects.overdue(TODAY).order_by("due_date", "title", "pk"),
-            "commitment_list_order",
+            "commitment_open_by_due_date",
         ),
         (
             lambda: Commitment.objects.filter(status="in_progress").order_by(
