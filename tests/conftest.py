@@ -20,6 +20,25 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped under CI (CI=true), which counts as a failure: {reason}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory):
+    """This run's own shared cache (dashboard figures, API throttling), for its processes
+    too: a `make run` or another test run on the machine must not renew or read its keys."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    folder = str(tmp_path_factory.mktemp("cache"))
+    caches = {name: {**conf, "LOCATION": folder} for name, conf in settings.CACHES.items()}
+    previous = os.environ.get("CACHE_DIR")
+    os.environ["CACHE_DIR"] = folder
+    with override_settings(CACHES=caches):
+        yield
+    if previous is None:
+        os.environ.pop("CACHE_DIR", None)
+    else:
+        os.environ["CACHE_DIR"] = previous
+
+
 @pytest.fixture
 def viewer(db):
     return UserFactory(username="viewer", groups=[roles.VIEWERS])
