@@ -29,6 +29,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 GENERATION_KEY = "vigie:figures:generation"
 # Written often, never counted: no new generation for these.
 _NOT_COUNTED = {"savedview", "searchdocument"}
+# The user's fields the dashboard shows (``User.__str__``).
+_NAMED_BY = {"username", "first_name", "last_name"}
 
 
 def new_generation() -> str:
@@ -61,9 +63,15 @@ def cached(name: str, *parts: Any, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def _written(sender, **kwargs):
+def _written(sender, update_fields=None, **kwargs):
     meta = sender._meta
     if meta.app_label == "commitments" and meta.model_name not in _NOT_COUNTED:
+        data_changed()
+    elif meta.label == settings.AUTH_USER_MODEL and (
+        update_fields is None or _NAMED_BY & set(update_fields)
+    ):
+        # The dashboard's panels name who recorded each change; a login (``last_login``
+        # only) changes nothing shown.
         data_changed()
 
 

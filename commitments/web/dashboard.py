@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from commitments import figures
@@ -142,49 +143,32 @@ def _due_list(commitments, as_of: datetime.date, first: int, last: int, total: i
     }
 
 
-@require_GET
-@permission_required(VIEW_PERMISSION, raise_exception=True)
-def dashboard(request):
-    """Counts, what lapsed, what comes due, what changed lately. Every role.
-
-    Bounded whatever the number of commitments: every list is capped (the rest counted and
-    linked), and the counts come from three aggregate statements (what to chase, the tallies
-    per status and due date, the tallies per body); the latest changes are read from the
-    index on their effective date (migration 0008).
-    """
-    as_of = request_as_of(request)
-    since = request.user.dashboard_visit(as_of)
-    first_visit = request.user.dashboard_previous_visit_on is None
-    to_chase = chase(as_of=as_of, since=since, first_visit=first_visit)
-    commitments = Commitment.objects.all()
-    tallies = figures.cached(
-        "tallies",
-        as_of,
-        compute=lambda: commitments.dashboard_tallies(
-            as_of, soon=DUE_SOON_DAYS, later=DUE_LATER_DAYS
-        ),
-    )
-    counts = tallies["by_status"]
-    overdue = list(
+def _overdue_list(commitments, as_of: datetime.date) -> list:
+    # Most days overdue first is the earliest due date first: the lists' index serves it.
+    return list(
         commitments.overdue(as_of)
         .for_dashboard(as_of)
-        # Most days overdue first is the earliest due date first: the lists' index serves it.
         .order_by("due_date", "title", "pk")[:DASHBOARD_OVERDUE_LIMIT]
     )
-    overdue_total = to_chase["overdue"]
+
+
+def _latest_changes() -> list:
     # The ids first, from the index on the effective date: joined at once, SQLite would scan
     # the commitments and sort their whole history instead.
     latest_ids = list(
         StatusChange.objects.latest_first().values_list("pk", flat=True)[:DASHBOARD_LATEST_CHANGES]
     )
-    latest_changes = (
+    return list(
         StatusChange.objects.filter(pk__in=latest_ids)
         .latest_first()
         .select_related("commitment__responsible_body", "author")
         .prefetch_related("sources")
     )
+
+
+def _bodies(as_of: datetime.date) -> list[dict]:
     rules, owed = COMMITMENT_DEADLINE, "commitments_owed__"
-    bodies = figures.cached(
+    return figures.cached(
         "bodies",
         as_of,
         compute=lambda: list(
@@ -199,25 +183,60 @@ def dashboard(request):
             .values("pk", "name", "acronym", "total", "open", "overdue", "met")
         ),
     )
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def dashboard(request):
+    """Counts, what lapsed, what comes due, what changed lately. Every role.
+
+    Bounded whatever the number of commitments: every list is capped (the rest counted and
+    linked), and the counts come from three aggregate statements (what to chase, the tallies
+    per status and due date, the tallies per body), kept per generation of the data
+    (``commitments.figures``); the latest changes are read from the index on their effective
+    date (migration 0008).
+    """
+    as_of = request_as_of(request)
+    since = request.user.dashboard_visit(as_of)
+    first_visit = request.user.dashboard_previous_visit_on is None
+    to_chase = chase(as_of=as_of, since=since, first_visit=first_visit)
+    commitments = Commitment.objects.all()
+    tallies = figures.cached(
+        "tallies",
+        as_of,
+        compute=lambda: commitments.dashboard_tallies(
+            as_of, soon=DUE_SOON_DAYS, later=DUE_LATER_DAYS
+        ),
+    )
+    counts = tallies["by_status"]
     status_rows = [
         {"value": value, "label": label, "count": counts[value]} for value, label in Status.choices
     ]
     years = tallies["years"]
+    # The panels below the counts are the same for every user on a day: their HTML is kept in
+    # the shared cache for this generation of the data (``{% cache %}`` in the template), and
+    # what they show is read only when they are rendered afresh, hence the lazy values.
     context = {
         "as_of": as_of,
         "chase": to_chase,
         "total": tallies["total"],
         "status_rows": status_rows,
-        "overdue": overdue,
-        "overdue_total": overdue_total,
-        "due_soon": _due_list(commitments, as_of, 0, DUE_SOON_DAYS, tallies["due_soon"]),
-        "due_later": _due_list(
-            commitments, as_of, DUE_SOON_DAYS + 1, DUE_LATER_DAYS, tallies["due_later"]
+        "overdue_total": to_chase["overdue"],
+        "overdue": SimpleLazyObject(lambda: _overdue_list(commitments, as_of)),
+        "due_soon": SimpleLazyObject(
+            lambda: _due_list(commitments, as_of, 0, DUE_SOON_DAYS, tallies["due_soon"])
         ),
-        "latest_changes": latest_changes,
-        "bodies": bodies,
-        "status_chart": charts.status_bar_chart(status_rows),
-        "timeline_chart": charts.deadline_timeline(years, as_of),
+        "due_later": SimpleLazyObject(
+            lambda: _due_list(
+                commitments, as_of, DUE_SOON_DAYS + 1, DUE_LATER_DAYS, tallies["due_later"]
+            )
+        ),
+        "latest_changes": SimpleLazyObject(_latest_changes),
+        "bodies": SimpleLazyObject(lambda: _bodies(as_of)),
+        "status_chart": SimpleLazyObject(lambda: charts.status_bar_chart(status_rows)),
+        "timeline_chart": SimpleLazyObject(lambda: charts.deadline_timeline(years, as_of)),
         "years": years,
+        "panels_generation": figures.generation(),
+        "panels_seconds": settings.FIGURES_CACHE_SECONDS,
     }
     return render(request, "commitments/dashboard.html", context)

@@ -109,6 +109,94 @@ def test_saved_views_do_not_renew_the_figures(db, editor):
     assert figures.generation() == before
 
 
+def dashboard_html(client) -> str:
+    return client.get(reverse("commitments:dashboard")).content.decode()
+
+
+def panels(html: str) -> str:
+    """The panels below the counts, without the page's per-response CSRF tokens."""
+    start = html.index('<section aria-labelledby="overdue-title">')
+    return html[start : html.index("</main>", start)]
+
+
+def test_the_panels_are_rendered_once_per_generation(overdue, editor, editor_client):
+    """Seen again, the panels below the counts (overdue, coming due, latest changes, charts,
+    bodies) come from the cache: none of their queries run."""
+    first = dashboard_html(editor_client)
+    with CaptureQueriesContext(connection) as queries:
+        again = dashboard_html(editor_client)
+    assert panels(again) == panels(first)
+    # The latest changes, and the overdue and coming-due lists (capped: LIMIT).
+    panel_reads = [
+        q["sql"]
+        for q in queries
+        if 'FROM "commitments_statuschange"' in q["sql"]
+        or ('FROM "commitments_commitment"' in q["sql"] and "LIMIT" in q["sql"])
+    ]
+    assert not panel_reads, panel_reads
+    assert overdue.get_absolute_url() in panels(again)
+
+
+def test_a_status_change_shows_in_the_panels_at_once(overdue, editor, editor_client):
+    from commitments.models import Status
+    from commitments.services.status import status_change_record
+
+    from ..factories import SourceFactory
+
+    assert "Communiqué du 14 juin" not in dashboard_html(editor_client)
+    status_change_record(
+        commitment=overdue,
+        new_status=Status.IN_PROGRESS,
+        effective_date=TODAY,
+        author=editor,
+        note="",
+        sources=[SourceFactory(title="Communiqué du 14 juin")],
+        expected_version=overdue.version,
+        origin=StatusChange.Origin.WEB,
+        today=TODAY,
+    )
+    assert "Communiqué du 14 juin" in dashboard_html(editor_client)
+
+
+def test_a_renamed_author_shows_in_the_panels_at_once(overdue, editor, editor_client):
+    from commitments.models import Status
+    from commitments.services.status import status_change_record
+
+    from ..factories import SourceFactory
+
+    status_change_record(
+        commitment=overdue,
+        new_status=Status.IN_PROGRESS,
+        effective_date=TODAY,
+        author=editor,
+        note="",
+        sources=[SourceFactory()],
+        expected_version=overdue.version,
+        origin=StatusChange.Origin.WEB,
+        today=TODAY,
+    )
+    dashboard_html(editor_client)
+    editor.first_name, editor.last_name = "Maëlle", "Quéré"
+    editor.save()
+    assert "Maëlle Quéré" in dashboard_html(editor_client)
+
+
+def test_a_login_does_not_renew_the_figures(db, editor):
+    from django.contrib.auth.models import update_last_login
+
+    before = figures.generation()
+    update_last_login(None, editor)
+    assert figures.generation() == before
+
+
+def test_each_language_has_its_panels(overdue, editor_client):
+    english = editor_client.get(reverse("commitments:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    french = editor_client.get(reverse("commitments:dashboard"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert english.context["LANGUAGE_CODE"] != french.context["LANGUAGE_CODE"]
+    assert "Latest status changes" in english.content.decode()
+    assert "Derniers changements de statut" in french.content.decode()
+
+
 def test_a_write_in_another_process_is_seen_here(tmp_path, settings):
     """Gunicorn's workers share the cache: a generation started by one is read by the others."""
     cache_dir = tmp_path / "cache"

@@ -150,15 +150,17 @@ def test_the_dashboard_counts_once_per_generation_of_the_data(
     editor_client, editor, django_assert_num_queries, size
 ):
     """Seen again with nothing written since, the dashboard reuses its counts over every
-    commitment (what to chase, the tallies, the asks waiting longest, the bodies): 4 queries
-    fewer, and the aggregates are not run (and the day's visit, already recorded: 1 fewer)."""
+    commitment (what to chase, the tallies, the asks waiting longest, the bodies: 4 queries
+    fewer, and the aggregates are not run) and the HTML of its panels (the overdue and
+    coming-due lists, the latest changes with their sources: 6 fewer); the day's visit,
+    already recorded: 1 fewer."""
     populate(size, editor)
     url = reverse("commitments:dashboard")
     with CaptureQueriesContext(connection) as first_queries:
         first = editor_client.get(url)
     with CaptureQueriesContext(connection) as queries:
         again = editor_client.get(url)
-    assert len(queries) == 15
+    assert len(queries) == 9
     # What to chase (one aggregate), the tallies (grouped by status and due date) and the
     # figures per body are not run again.
     rerun = [
