@@ -192,6 +192,26 @@ def test_a_deep_page_fetches_only_its_rows(viewer_client, db):
     assert len(offset) == 1 and "claimed_status" not in offset[0], offset
 
 
+def test_a_searched_page_reads_its_rows_by_id_alone(viewer_client, db):
+    """The page's ids met the search; its rows are read by id, without the search's condition
+    again (on SQLite, a second read of every search document)."""
+    for n in range(30):
+        make_commitment(title=f"Protection des victimes {n:02d}", due_date=days(n))
+    make_commitment(title="Autre sujet")
+    with CaptureQueriesContext(connection) as queries:
+        response = viewer_client.get(reverse("commitments:list"), {"search": "victimes", "page": 2})
+    assert len(response.context["commitments"]) == 5
+    assert all("victimes" in c.title for c in response.context["commitments"])
+    searched = 'IN (SELECT U0."commitment_id"'
+    rows = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"commitments_commitment"."summary"' in q["sql"]
+    ]
+    assert rows and all(searched not in sql for sql in rows), rows
+    assert any(searched in q["sql"] for q in queries.captured_queries), "the ids are searched"
+
+
 def test_a_filter_on_the_commitments_own_columns_has_no_distinct(db):
     make_commitment(status="in_progress")
     for params in ({"status": ["in_progress", "met"]}, {"category": ["action_plan"]}):
