@@ -396,6 +396,7 @@ def main(size: int) -> int:
         job = run_job(url, size, env)
     results = save(measured, job, complete=True)
     print(report.table(results))
+    print(report.targets_table(results))
     print(f"[bench] written: {path}")
     return 0
 

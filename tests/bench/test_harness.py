@@ -80,6 +80,12 @@ def test_bench_runs_end_to_end(tmp_path):
         assert [run["run"] for run in job] == ["first", "second"]
         assert all(run["exit_code"] == 0 and run["peak_rss_mb"] > 0 for run in job)
         assert "| admin changelist |" in run.stdout
+        # Every target of issue 12 is judged on a complete run (met or not, never unmeasured).
+        from bench import report
+
+        judged = report.targets(results)
+        assert len(judged) == 10 and all(met is not None for _target, met, _m in judged), judged
+        assert "| dashboard within 5x the ceiling |" in run.stdout
 
         # A second run reuses the dataset instead of generating it again.
         again = subprocess.run(
