@@ -29,7 +29,7 @@ from commitments.services.status import NOTE_MAX_LENGTH
 from .bodies import BodySummarySerializer
 from .deadlines import DeadlineSerializer
 from .evidence import AskSerializer, ClaimSerializer
-from .fields import MAX_RELATED_ITEMS, PersonField, limit_items
+from .fields import MAX_RELATED_ITEMS, ChoiceLabelField, PersonField, limit_items
 from .history import StatusChangeSerializer
 
 # Representations -----------------------------------------------------------------------------
@@ -78,8 +78,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
     ``days_overdue`` and ``lateness`` are its governing deadline's (the open deadline that
     lapses first); every deadline, claim and ask is listed beside them."""
 
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    status_label = ChoiceLabelField(Commitment, "status")
+    category_label = ChoiceLabelField(Commitment, "category")
     responsible_body = BodySummarySerializer(read_only=True)
     monitoring_body = BodySummarySerializer(read_only=True, allow_null=True)
     owner = PersonField(
