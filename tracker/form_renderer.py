@@ -15,6 +15,7 @@ from django.forms.renderers import DjangoTemplates
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import stringformat
+from django.utils.html import escape
 from django.utils.safestring import SafeData, mark_safe
 
 # What ``{{ value }}`` sees in a widget template: autoescape on, localization and time zone
@@ -24,6 +25,8 @@ _CONTEXT = Context(autoescape=True)
 
 def _out(value) -> str:
     """``{{ value }}``."""
+    if type(value) is str:  # most values: what the template language does to a plain string
+        return escape(value)
     return render_value_in_context(value, _CONTEXT)
 
 
