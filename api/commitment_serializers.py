@@ -29,7 +29,7 @@ from commitments.services.status import NOTE_MAX_LENGTH
 from .bodies import BodySummarySerializer
 from .deadlines import DeadlineSerializer
 from .evidence import AskSerializer, ClaimSerializer
-from .fields import MAX_RELATED_ITEMS, PersonField, limit_items
+from .fields import MAX_RELATED_ITEMS, ChoiceLabelField, PersonField, limit_items
 from .history import StatusChangeSerializer
 
 # Representations -----------------------------------------------------------------------------
@@ -78,8 +78,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
     ``days_overdue`` and ``lateness`` are its governing deadline's (the open deadline that
     lapses first); every deadline, claim and ask is listed beside them."""
 
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    status_label = ChoiceLabelField(Commitment, "status")
+    category_label = ChoiceLabelField(Commitment, "category")
     responsible_body = BodySummarySerializer(read_only=True)
     monitoring_body = BodySummarySerializer(read_only=True, allow_null=True)
     owner = PersonField(
@@ -230,18 +230,25 @@ class CommitmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, commitment) -> list:
-        rows = advocacy_rows(commitment, "deadlines")
-        return DeadlineSerializer(rows, many=True, context=self.context).data
+        return self._rows(commitment, "deadlines", DeadlineSerializer)
 
     @extend_schema_field(ClaimSerializer(many=True))
     def get_claims(self, commitment) -> list:
-        rows = advocacy_rows(commitment, "claims")
-        return ClaimSerializer(rows, many=True, context=self.context).data
+        return self._rows(commitment, "claims", ClaimSerializer)
 
     @extend_schema_field(AskSerializer(many=True))
     def get_asks(self, commitment) -> list:
-        rows = advocacy_rows(commitment, "asks")
-        return AskSerializer(rows, many=True, context=self.context).data
+        return self._rows(commitment, "asks", AskSerializer)
+
+    def _rows(self, commitment, relation: str, serializer_class) -> list:
+        """A commitment's deadlines, claims or asks, written by one serializer for the whole
+        page: building one per row (its fields, from the model) was most of an API page's
+        time."""
+        serializers_by_relation = self.__dict__.setdefault("_row_serializers", {})
+        if relation not in serializers_by_relation:
+            serializers_by_relation[relation] = serializer_class(many=True, context=self.context)
+        rows = advocacy_rows(commitment, relation)
+        return serializers_by_relation[relation].to_representation(rows)
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_to_check(self, commitment) -> bool:

@@ -30,7 +30,7 @@ from commitments.services.deadlines import (
 from . import schema
 from .bodies import BodySummarySerializer
 from .exceptions import field_errors
-from .fields import BoundedDateField, limit_items
+from .fields import BoundedDateField, ChoiceLabelField, limit_items
 from .sources import SourceSummarySerializer
 from .versioning import IF_MATCH, etag, etag_header, precondition_responses
 
@@ -115,8 +115,8 @@ class ReadingSerializer(serializers.ModelSerializer):
 class DeadlineSerializer(serializers.ModelSerializer):
     """One deadline of a commitment, as precisely as it is known, with its basis."""
 
-    bound_label = serializers.CharField(source="get_bound_display", read_only=True)
-    basis_label = serializers.CharField(source="get_basis_display", read_only=True)
+    bound_label = ChoiceLabelField(Deadline, "bound")
+    basis_label = ChoiceLabelField(Deadline, "basis")
     date_display = serializers.CharField(
         read_only=True,
         help_text=_(

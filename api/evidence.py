@@ -17,7 +17,7 @@ from commitments.services.evidence import ask_record, claim_record
 from . import schema
 from .bodies import BodySummarySerializer
 from .exceptions import field_errors
-from .fields import BlankAsNullStatusField, BoundedDateField
+from .fields import BlankAsNullStatusField, BoundedDateField, ChoiceLabelField
 from .sources import SourceSummarySerializer
 from .versioning import IF_MATCH, etag, etag_header, precondition_responses
 
@@ -32,7 +32,7 @@ VERSION_HELP = _(
 class ClaimSerializer(serializers.ModelSerializer):
     """One side's dated, sourced assertion: a status, a period or a statement."""
 
-    side_label = serializers.CharField(source="get_side_display", read_only=True)
+    side_label = ChoiceLabelField(Claim, "side")
     body = BodySummarySerializer(read_only=True, allow_null=True)
     claimed_status = BlankAsNullStatusField(
         help_text=_("For a status claim, the status this side asserts; else null.")

@@ -32,6 +32,21 @@ class PersonField(serializers.SlugRelatedField):
         return False
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The label of a model field's choice, as ``get_<field>_display()`` gives it ("En cours"
+    for ``in_progress``), looked up in the field's choices: DRF inspects a method's signature
+    every time it calls one (``source="get_status_display"``), which cost a list page 160
+    inspections."""
+
+    def __init__(self, model, field_name: str, **kwargs):
+        kwargs.update(source=field_name, read_only=True)
+        super().__init__(**kwargs)
+        self.labels = dict(model._meta.get_field(field_name).flatchoices)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))
+
+
 @extend_schema_field(
     {
         "oneOf": [

@@ -22,12 +22,11 @@ from collections.abc import Callable
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .expressions import DaysBetween
-from .formatting import format_number, long_date
+from .formatting import format_date, format_number, long_date
 
 DAY, MONTH, YEAR = "day", "month", "year"
 
@@ -61,7 +60,7 @@ def format_approximate(day: datetime.date | None, precision: str) -> str:
     if precision == YEAR:
         return str(day.year)
     if precision == MONTH:
-        return date_format(day, "YEAR_MONTH_FORMAT")
+        return format_date(day, "YEAR_MONTH_FORMAT")
     return long_date(day)
 
 

@@ -117,6 +117,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with its simplest widget templates written in Python (the filter
+# forms' hundreds of options; see the module).
+FORM_RENDERER = "tracker.form_renderer.FormRenderer"
+
 WSGI_APPLICATION = "tracker.wsgi.application"
 
 DEFAULT_SQLITE_PATH = BASE_DIR / "var" / "db.sqlite3"

@@ -107,13 +107,14 @@ PAGES = {
     # (1); the permissions for the header's editor links (2). Was 14. The asks waiting longest
     # are their ids (kept with the counts, ``commitments.figures``), then their rows (+1).
     "dashboard": (lambda c: reverse("commitments:dashboard"), 20),
-    # count, the page's ids, its rows (deferred join), tags; filter form choices: bodies x2,
-    # owners, tags; the bodies a new exchange may come from (the bulk form's sources are typed
-    # and searched, not listed); saved views. Was 13 (the rows at their OFFSET).
-    "list": (lambda c: reverse("commitments:list"), 15),
-    # count, the page's ids, its rows, latest changes + their sources; filter form choices x4;
-    # saved views. Was 13.
-    "overdue": (lambda c: reverse("commitments:overdue"), 15),
+    # count, the page's ids, its rows (deferred join), tags; filter form choices: bodies (once
+    # for both body filters; was twice), owners, tags; the bodies a new exchange may come from
+    # (the bulk form's sources are typed and searched, not listed); saved views. Was 13 (the
+    # rows at their OFFSET), then 15.
+    "list": (lambda c: reverse("commitments:list"), 14),
+    # count, the page's ids, its rows, latest changes + their sources; filter form choices x3
+    # (bodies once for both body filters); saved views. Was 13, then 15.
+    "overdue": (lambda c: reverse("commitments:overdue"), 14),
     # commitment (with its advocacy annotations), tags, deadlines + their sources + the
     # predecessor's claimed periods, claims, asks, citations, timeline + its sources; form:
     # the bodies a new exchange may come from (sources are typed and searched, not listed),

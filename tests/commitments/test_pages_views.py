@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from commitments.models import Commitment, StatusChange
+from commitments.models import Body, Commitment, StatusChange
 from commitments.services.status import status_change_record
 
 from ..factories import BodyFactory, SourceFactory, TagFactory, UserFactory, make_commitment
@@ -320,6 +320,23 @@ def test_list_filters_in_the_query_string(viewer_client, three):
     assert titles(viewer_client.get(url, dated)) == ["Mécanisme national", "Rapport au GRETA"]
     ordered = viewer_client.get(url, {"ordering": "-title"})
     assert titles(ordered) == ["Rapport au GRETA", "Plan adopté", "Mécanisme national"]
+
+
+def test_both_body_filters_offer_every_body_each_with_its_own_choice(viewer_client, three):
+    """The two body filters share one read of the bodies (``style_filter_form``): each still
+    lists every body and marks its own value, on the list and the overdue list."""
+    home = three["late"].responsible_body
+    greta = three["soon"].monitoring_body
+    query = {"responsible_body": home.pk, "monitoring_body": greta.pk}
+    for name in ("commitments:list", "commitments:overdue"):
+        html = viewer_client.get(reverse(name), query).content.decode()
+        for field, chosen in (("responsible_body", home), ("monitoring_body", greta)):
+            start = html.index(f'<select name="{field}"')
+            select = html[start : html.index("</select>", start)]
+            assert select.count("<option") == Body.objects.count() + 1  # and "---------"
+            assert f'<option value="{chosen.pk}" selected>' in select
+            other = greta if chosen == home else home
+            assert f'<option value="{other.pk}">' in select
 
 
 def test_list_sort_links_keep_the_filters(viewer_client, three):

@@ -194,6 +194,18 @@ def test_long_dates(language, day, expected):
         assert format_approximate(day, DAY) == expected
 
 
+def test_remembered_dates_follow_the_language_and_the_settings(settings):
+    """``format_date`` remembers what it wrote per language, and forgets it when a setting
+    changes (a format, the format modules)."""
+    day = datetime.date(2026, 12, 1)
+    for language, expected in (("fr", "décembre 2026"), ("en", "December 2026")) * 2:
+        with translation.override(language):
+            assert format_approximate(day, MONTH) == expected
+    assert formatting._date_in.cache_info().currsize >= 2
+    settings.YEAR_MONTH_FORMAT = "Y-m"  # any setting change empties it
+    assert formatting._date_in.cache_info().currsize == 0
+
+
 def test_one_format_per_context():
     with translation.override("fr"):
         day = datetime.date(2026, 12, 1)
