@@ -212,12 +212,19 @@ def xlsx_chunks(commitments, *, base_url: str, as_of: datetime.date) -> Iterator
     )
 
 
-def xlsx_value(value):
-    """Neutralised, and without the control characters the XLSX format cannot hold."""
+@functools.cache
+def _illegal_characters():
+    """openpyxl's pattern of what XLSX cannot hold; imported on the first XLSX only (openpyxl
+    weighs 6 MB in every worker), once (an import statement per cell cost 1.2 s at 100k)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    return ILLEGAL_CHARACTERS_RE
+
+
+def xlsx_value(value):
+    """Neutralised, and without the control characters the XLSX format cannot hold."""
     if isinstance(value, str):
-        value = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        value = neutralise(_illegal_characters().sub("", value))
     return value
 
 

@@ -18,10 +18,6 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.compat import safe_string
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, to_excel
-
 # Sheet XML gathered before it goes to the compressor: fewer, larger writes.
 ROWS_PER_WRITE = 100
 # Compressed bytes gathered before they are handed to the response.
@@ -126,30 +122,6 @@ def _sheet_start(widths: Sequence[float]) -> str:
     return XML_DECLARATION + f'<worksheet xmlns="{MAIN_NS}">{view}{cols}<sheetData>'
 
 
-def _cell(reference: str, value, style: int = 0) -> str:
-    """One cell's XML: as openpyxl wrote it, so that it reads back the same (an empty text
-    stays an empty text cell; no value, no cell)."""
-    if value is None:
-        return ""
-    styled = f' s="{style}"' if style else ""
-    if value == "":
-        return f'<c r="{reference}" t="inlineStr"{styled}/>'
-    if isinstance(value, str):
-        # As openpyxl: the spaces at either end kept only when there are some.
-        space = ' xml:space="preserve"' if value != value.strip() else ""
-        return (
-            f'<c r="{reference}" t="inlineStr"{styled}><is><t{space}>{escape(value)}</t></is></c>'
-        )
-    if isinstance(value, bool):
-        return f'<c r="{reference}" t="b"{styled}><v>{int(value)}</v></c>'
-    if isinstance(value, datetime.date):
-        serial = safe_string(to_excel(value, CALENDAR_WINDOWS_1900))
-        return f'<c r="{reference}" t="n" s="{DATE}"><v>{serial}</v></c>'
-    if isinstance(value, int | float):
-        return f'<c r="{reference}" t="n"{styled}><v>{safe_string(value)}</v></c>'
-    return _cell(reference, str(value), style)
-
-
 class _Sink:
     """The unseekable file the zip is written to: it keeps what was written until taken."""
 
@@ -187,6 +159,34 @@ def xlsx_chunks(
 ) -> Iterator[bytes]:
     """The XLSX file in pieces of about ``BYTES_PER_CHUNK`` bytes, the first before any row
     is read: a header row in bold, then ``rows`` (text, numbers, dates, None for empty)."""
+    # openpyxl's own conversions, so that the cells read back as its files did; imported
+    # here, on the first XLSX, as the rest of the site does (openpyxl weighs 6 MB a worker).
+    from openpyxl.compat import safe_string
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, to_excel
+
+    def _cell(reference: str, value, style: int = 0) -> str:
+        """One cell's XML: as openpyxl wrote it, so that it reads back the same (an empty text
+        stays an empty text cell; no value, no cell)."""
+        if value is None:
+            return ""
+        styled = f' s="{style}"' if style else ""
+        if value == "":
+            return f'<c r="{reference}" t="inlineStr"{styled}/>'
+        if isinstance(value, str):
+            # As openpyxl: the spaces at either end kept only when there are some.
+            space = ' xml:space="preserve"' if value != value.strip() else ""
+            text = f"<is><t{space}>{escape(value)}</t></is>"
+            return f'<c r="{reference}" t="inlineStr"{styled}>{text}</c>'
+        if isinstance(value, bool):
+            return f'<c r="{reference}" t="b"{styled}><v>{int(value)}</v></c>'
+        if isinstance(value, datetime.date):
+            serial = safe_string(to_excel(value, CALENDAR_WINDOWS_1900))
+            return f'<c r="{reference}" t="n" s="{DATE}"><v>{serial}</v></c>'
+        if isinstance(value, int | float):
+            return f'<c r="{reference}" t="n"{styled}><v>{safe_string(value)}</v></c>'
+        return _cell(reference, str(value), style)
+
     sink = _Sink()
     letters: list[str] = []
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
