@@ -205,7 +205,11 @@ def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -
     claim = _claim_deliveries(user=user, now=timezone.now())
     if claim is None:
         return 0  # nothing left, or another run is mailing this recipient right now
-    claimed = Delivery.objects.filter(claim=claim, notified_at__isnull=True)
+    # By recipient as well as by claim: the pending deliveries' index (notified_at, user) then
+    # reaches this recipient's rows alone. By claim alone, each of these statements read every
+    # pending delivery of every recipient (no index on the claim): the job's time grew with
+    # the number of recipients times the number of alerts.
+    claimed = Delivery.objects.filter(user=user, claim=claim, notified_at__isnull=True)
     per_kind = dict(claimed.order_by().values_list("alert__kind").annotate(total=Count("pk")))
     deliveries = list(
         claimed.with_relations().order_by("alert__due_date", "alert__created_at", "pk")[
@@ -218,13 +222,9 @@ def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -
         if backend.send_messages([message]) != 1:
             raise DigestNotAccepted(_("The mail backend did not accept the message."))
     except BaseException:
-        Delivery.objects.filter(claim=claim, notified_at__isnull=True).update(
-            claim=None, claimed_at=None
-        )
+        claimed.update(claim=None, claimed_at=None)
         raise
-    Delivery.objects.filter(claim=claim, notified_at__isnull=True).update(
-        notified_at=timezone.now()
-    )
+    claimed.update(notified_at=timezone.now())
     return sum(per_kind.values())
 
 
@@ -262,10 +262,13 @@ def digests_send(
     result = DigestResult(dry_run=dry_run)
     recipients = list(_pending_recipients())
     if dry_run:
-        counts = Counter(
+        # Counted per recipient in the database: one row per recipient, not one per alert.
+        counts = dict(
             Delivery.objects.pending_notification()
             .filter(user__in=[user.pk for user in recipients])
-            .values_list("user_id", flat=True)
+            .order_by()
+            .values_list("user")
+            .annotate(total=Count("pk"))
         )
         result.sent = len(counts)
         result.alerts = sum(counts.values())

@@ -304,7 +304,11 @@ def _reset_sequences() -> None:
         return  # SQLite's AUTOINCREMENT-less ids continue after the largest one
     from django.apps import apps
 
-    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+    # The many-to-many tables too (auto-created models): left behind, the next row added to
+    # one (a user's group, a status change's source) took an id already written, and Django's
+    # ``ON CONFLICT DO NOTHING`` for those links dropped it without a word.
+    models = apps.get_models(include_auto_created=True)
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)

@@ -15,6 +15,7 @@ from commitments.search import attach_matches
 
 from . import exports
 from .access import SOURCE_PERMISSION, STATUS_PERMISSION, VIEW_PERMISSION, request_as_of
+from .export_rows import export_records
 from .forms import BulkStatusForm
 from .saved_views import clean_query, has_blank_filters, saved_views_context
 
@@ -179,38 +180,19 @@ class OverdueListView(FilteredCommitmentsMixin, ListView):
         return context
 
 
-# Rows read from the database at a time by an export, each batch with its latest changes.
-EXPORT_CHUNK_SIZE = 500
-
-
-def with_latest_changes_in_batches(queryset, chunk_size: int = EXPORT_CHUNK_SIZE):
-    """The rows of ``queryset`` (annotated ``with_latest_change_id``), read ``chunk_size`` at a
-    time, each batch given its latest changes in two queries: memory stays flat and no query
-    carries more than ``chunk_size`` ids."""
-    batch = []
-    for commitment in queryset.iterator(chunk_size=chunk_size):
-        batch.append(commitment)
-        if len(batch) == chunk_size:
-            attach_latest_changes(batch)
-            yield from batch
-            batch = []
-    attach_latest_changes(batch)
-    yield from batch
-
-
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def export(request, fmt, overdue=False):
     """The list (or overdue list) as CSV or XLSX, with the same filters as the page.
 
-    Streamed: the rows are read in batches as the file is written (see ``exports``)."""
+    Streamed: the rows are read in batches as the file is written (see ``export_rows``)."""
     if fmt not in exports.FORMATS:
         raise Http404
     as_of = request_as_of(request)
     base = Commitment.objects.overdue(as_of) if overdue else Commitment.objects.all()
     filterset = CommitmentFilterSet(
         request.GET or None,
-        queryset=base.with_relations().with_latest_change_id(),
+        queryset=base,
         as_of=as_of,
     )
     if filterset.is_bound and not filterset.is_valid():
@@ -220,7 +202,7 @@ def export(request, fmt, overdue=False):
         if not request.GET.get("ordering"):
             # Most days overdue first is the earliest due date first (the lists' index).
             queryset = queryset.order_by("due_date", "title", "pk")
-        commitments = with_latest_changes_in_batches(with_tie_break(queryset))
+        commitments = export_records(with_tie_break(queryset), as_of=as_of)
     name = "vigie-overdue" if overdue else "vigie-commitments"
     return exports.build_response(
         fmt,

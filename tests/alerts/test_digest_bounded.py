@@ -3,6 +3,7 @@ to a cap and sums up the others per kind with a link, and the job's queries do n
 the number of alerts."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -85,3 +86,25 @@ def test_the_jobs_queries_do_not_grow_with_the_alerts(alice, mailoutbox):
     assert counts[0] == counts[1], counts
     # A digest of 24 alerts still lists three.
     assert mailoutbox[-1].body.count("/commitments/") == 3
+
+
+def test_each_digest_reads_and_writes_its_recipients_rows_only(alice, mailoutbox):
+    """Every statement a digest runs on the deliveries names its recipient: the pending
+    index (notified_at, user) then reaches that recipient's rows alone, never every pending
+    delivery of every recipient (there is no index on the claim)."""
+    bob = UserFactory(username="bob", language="fr", groups=[roles.EDITORS])
+    owned(alice, 4, first_day=-20, prefix="Alice")
+    owned(bob, 4, first_day=-20, prefix="Bob")
+    with CaptureQueriesContext(connection) as queries:
+        result = alert_job_run(as_of=AS_OF)
+    assert result.digests.sent == 2
+    claimed = [
+        query["sql"]
+        for query in queries.captured_queries
+        if '"alerts_delivery"' in query["sql"] and '"claim"' in query["sql"]
+    ]
+    # Per digest: the expired claim, the new claim, the counts per kind, the listed alerts,
+    # the recording of the e-mail.
+    assert len(claimed) == 2 * 5, claimed
+    for sql in claimed:
+        assert re.search(r'(U0|"alerts_delivery")\."user_id" = ', sql), sql

@@ -121,9 +121,10 @@ PAGES = {
     # latest entry; whether the user watches it. Was 12 (+5: deadlines, their sources,
     # readings, claims, asks).
     "detail": (lambda c: c.get_absolute_url(), 17),
-    # rows, latest changes + their sources
-    "export": (lambda c: reverse("commitments:overdue_export", args=["csv"]), 7),
-    "export_xlsx": (lambda c: reverse("commitments:export", args=["xlsx"]), 7),
+    # the ordered ids, then per batch of 500: rows, latest changes, their sources. Was 7 (the
+    # rows and their annotations at once, read as one set).
+    "export": (lambda c: reverse("commitments:overdue_export", args=["csv"]), 8),
+    "export_xlsx": (lambda c: reverse("commitments:export", args=["xlsx"]), 8),
 }
 
 

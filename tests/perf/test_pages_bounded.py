@@ -17,9 +17,10 @@ from openpyxl import load_workbook
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Commitment, StatusChange
 from commitments.services.status import status_change_record
-from commitments.web import dashboard, exports
+from commitments.web import dashboard, export_rows, exports
 from commitments.web.lists import attach_latest_changes
 
+from ..commitments import export_reference as reference
 from ..factories import BodyFactory, SourceFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -260,11 +261,11 @@ def _reference_rows():
 
 def test_the_csv_export_streams_the_same_rows(viewer_client, exported, monkeypatch):
     monkeypatch.setattr(exports, "CSV_ROWS_PER_CHUNK", 2)
-    monkeypatch.setattr("commitments.web.lists.EXPORT_CHUNK_SIZE", 3)
+    monkeypatch.setattr(export_rows, "EXPORT_BATCH_SIZE", 3)
     response = viewer_client.get(reverse("commitments:overdue_export", args=["csv"]))
     chunks = list(response.streaming_content)
     assert len(chunks) > 3  # sent in pieces, not built in memory first
-    expected = exports.to_csv(_reference_rows(), base_url="http://testserver/", as_of=TODAY)
+    expected = reference.to_csv(_reference_rows(), base_url="http://testserver/", as_of=TODAY)
     assert b"".join(chunks) == expected
     rows = list(csv.reader(io.StringIO(expected.decode().removeprefix("\ufeff")), delimiter=";"))
     assert len(rows) == 1 + len(exported)
@@ -272,7 +273,7 @@ def test_the_csv_export_streams_the_same_rows(viewer_client, exported, monkeypat
 
 
 def test_the_csv_export_reads_its_rows_in_bounded_batches(viewer_client, exported, monkeypatch):
-    monkeypatch.setattr("commitments.web.lists.EXPORT_CHUNK_SIZE", 3)
+    monkeypatch.setattr(export_rows, "EXPORT_BATCH_SIZE", 3)
     with CaptureQueriesContext(connection) as queries:
         streamed(viewer_client.get(reverse("commitments:overdue_export", args=["csv"])))
     in_lists = [q["sql"] for q in queries.captured_queries if '"id" IN (' in q["sql"]]
@@ -289,7 +290,7 @@ def test_the_xlsx_export_has_the_same_cells(viewer_client, exported):
     assert sheet.column_dimensions["A"].width == 60
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     expected = [[exports.xlsx_value(h) for h in exports.headers()]]
-    for row in exports.rows(_reference_rows(), base_url="http://testserver/", as_of=TODAY):
+    for row in reference.rows(_reference_rows(), base_url="http://testserver/", as_of=TODAY):
         expected.append(
             [
                 datetime.datetime.combine(v, datetime.time())
