@@ -213,6 +213,32 @@ def test_a_searched_page_reads_its_rows_by_id_alone(viewer_client, db):
     assert any(searched in q["sql"] for q in queries.captured_queries), "the ids are searched"
 
 
+def test_a_list_is_counted_once_per_generation_of_the_data(viewer_client, db):
+    """Counting every listed commitment is most of a page's cost at 100,000: the count is
+    kept until the next write, which shows at once."""
+    for n, name in enumerate(["alpha", "beta", "gamma"]):
+        make_commitment(title=f"Engagement {name}", due_date=days(n))
+    url = reverse("commitments:list")
+
+    def counted(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = viewer_client.get(url, params)
+        counts = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith("SELECT COUNT(*)")
+            and 'FROM "commitments_commitment"' in q["sql"]
+        ]
+        return response.context["page_obj"].paginator.count, len(counts)
+
+    assert counted({}) == (3, 1)
+    assert counted({}) == (3, 0)
+    assert counted({"search": "beta"}) == (1, 1)  # each list its own count
+    make_commitment(title="Engagement beta bis")
+    assert counted({}) == (4, 1)
+    assert counted({"search": "beta"}) == (2, 1)
+
+
 def test_a_filter_on_the_commitments_own_columns_has_no_distinct(db):
     make_commitment(status="in_progress")
     for params in ({"status": ["in_progress", "met"]}, {"category": ["action_plan"]}):
