@@ -17,10 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments import figures
-from commitments.models import StatusChange
+from commitments.models import Status, StatusChange
 from commitments.services.lifecycle import commitment_save
+from commitments.services.status import status_change_record
 
-from ..factories import make_commitment
+from ..factories import SourceFactory, make_commitment
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2024, 6, 15)
@@ -137,44 +138,28 @@ def test_the_panels_are_rendered_once_per_generation(overdue, editor, editor_cli
     assert overdue.get_absolute_url() in panels(again)
 
 
-def test_a_status_change_shows_in_the_panels_at_once(overdue, editor, editor_client):
-    from commitments.models import Status
-    from commitments.services.status import status_change_record
-
-    from ..factories import SourceFactory
-
-    assert "Communiqué du 14 juin" not in dashboard_html(editor_client)
+def record_change(commitment, author, source_title="Communiqué"):
     status_change_record(
-        commitment=overdue,
+        commitment=commitment,
         new_status=Status.IN_PROGRESS,
         effective_date=TODAY,
-        author=editor,
+        author=author,
         note="",
-        sources=[SourceFactory(title="Communiqué du 14 juin")],
-        expected_version=overdue.version,
+        sources=[SourceFactory(title=source_title)],
+        expected_version=commitment.version,
         origin=StatusChange.Origin.WEB,
         today=TODAY,
     )
+
+
+def test_a_status_change_shows_in_the_panels_at_once(overdue, editor, editor_client):
+    assert "Communiqué du 14 juin" not in dashboard_html(editor_client)
+    record_change(overdue, editor, "Communiqué du 14 juin")
     assert "Communiqué du 14 juin" in dashboard_html(editor_client)
 
 
 def test_a_renamed_author_shows_in_the_panels_at_once(overdue, editor, editor_client):
-    from commitments.models import Status
-    from commitments.services.status import status_change_record
-
-    from ..factories import SourceFactory
-
-    status_change_record(
-        commitment=overdue,
-        new_status=Status.IN_PROGRESS,
-        effective_date=TODAY,
-        author=editor,
-        note="",
-        sources=[SourceFactory()],
-        expected_version=overdue.version,
-        origin=StatusChange.Origin.WEB,
-        today=TODAY,
-    )
+    record_change(overdue, editor)
     dashboard_html(editor_client)
     editor.first_name, editor.last_name = "Maëlle", "Quéré"
     editor.save()
