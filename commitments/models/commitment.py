@@ -332,6 +332,12 @@ def no_news_threshold(as_of: datetime.date, months: int | None = None) -> dateti
     return datetime.date(year, month + 1, min(as_of.day, last_day))
 
 
+def lacks_news(*, is_final: bool, last_news_on: datetime.date | None, threshold) -> bool:
+    """Whether a commitment is "to check": open, and no news since before ``threshold``
+    (``no_news_threshold``). The rule of ``Commitment.is_to_check`` and of the exports."""
+    return not is_final and last_news_on is not None and last_news_on < threshold
+
+
 class ActiveCommitmentManager(models.Manager.from_queryset(CommitmentQuerySet)):
     """Commitments that are not archived."""
 
@@ -563,11 +569,10 @@ class Commitment(models.Model):
         """Mirror of ``CommitmentQuerySet.to_check``, on the ``last_news_on`` annotation
         (``with_last_news``): open, and no news since before the threshold."""
         as_of = as_of or timezone.localdate()
-        last_news = getattr(self, "last_news_on", None)
-        return (
-            not self.is_final
-            and last_news is not None
-            and last_news < no_news_threshold(as_of, months)
+        return lacks_news(
+            is_final=self.is_final,
+            last_news_on=getattr(self, "last_news_on", None),
+            threshold=no_news_threshold(as_of, months),
         )
 
     def get_days_left(self, as_of: datetime.date | None = None) -> int | None:

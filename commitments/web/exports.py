@@ -19,7 +19,7 @@ from commitments import deadlines as rules
 from commitments.deadlines import DatePrecision
 from commitments.interchange.formulas import neutralise
 from commitments.models import Body, Category, Commitment, Deadline, Status
-from commitments.models.commitment import no_news_threshold
+from commitments.models.commitment import lacks_news, no_news_threshold
 
 from . import xlsx_stream
 
@@ -155,7 +155,9 @@ def rows(records: Iterable[dict], *, base_url: str, as_of: datetime.date) -> Ite
             record["outstanding_since"],
             record["asks_count"],
             last_news,
-            yes_no[status not in final and last_news is not None and last_news < threshold],
+            yes_no[
+                lacks_news(is_final=status in final, last_news_on=last_news, threshold=threshold)
+            ],
         ]
 
 
