@@ -166,8 +166,11 @@ def snapshot() -> dict:
         ),
         "tokens": sorted(Token.objects.values_list("user__username", "key")),
         # Left out of the dump and rebuilt by the restore: what a search finds must not change.
+        # Each place holds a set of distinct words (their order follows the rows' ids, which a
+        # restore renumbers).
         "search_documents": sorted(
-            SearchDocument.objects.values_list(
+            (key, *(sorted(words.split()) for words in places))
+            for key, *places in SearchDocument.objects.values_list(
                 "commitment__key", "title", "key", "bodies", "summary", "citations", "history"
             )
         ),
