@@ -190,10 +190,6 @@ def csv_chunks(commitments, *, base_url: str, as_of: datetime.date) -> Iterator[
     yield buffer.getvalue().encode("utf-8")
 
 
-def to_csv(commitments, *, base_url: str, as_of: datetime.date) -> bytes:
-    return b"".join(csv_chunks(commitments, base_url=base_url, as_of=as_of))
-
-
 # Column widths of the XLSX sheet, in characters, in the order of ``headers()``.
 XLSX_WIDTHS = (60, 16, 24, 36, 36, 12, 10, 14, 60, 50, 40)
 XLSX_WIDTHS += (18, 10, 16, 24, 40, 28, 16, 10, 14, 8, 14, 10)

@@ -18,7 +18,6 @@ from commitments.filters import CommitmentFilterSet
 from commitments.models import Commitment, StatusChange
 from commitments.services.status import status_change_record
 from commitments.web import dashboard, export_rows, exports
-from commitments.web.lists import attach_latest_changes
 
 from ..commitments import export_reference as reference
 from ..factories import BodyFactory, SourceFactory, make_commitment
@@ -272,26 +271,15 @@ def exported(db, editor):
     return rows
 
 
-def _reference_rows():
-    """Today's export, the way it was built before it streamed: every row in memory, their
-    latest changes in one IN list."""
-    filterset = CommitmentFilterSet(
-        None,
-        queryset=Commitment.objects.overdue(TODAY).with_relations().with_latest_change_id(),
-        as_of=TODAY,
-    )
-    commitments = list(filterset.qs.order_by("-days_overdue", "title"))
-    attach_latest_changes(commitments)
-    return commitments
-
-
 def test_the_csv_export_streams_the_same_rows(viewer_client, exported, monkeypatch):
     monkeypatch.setattr(exports, "CSV_ROWS_PER_CHUNK", 2)
     monkeypatch.setattr(export_rows, "EXPORT_BATCH_SIZE", 3)
     response = viewer_client.get(reverse("commitments:overdue_export", args=["csv"]))
     chunks = list(response.streaming_content)
     assert len(chunks) > 3  # sent in pieces, not built in memory first
-    expected = reference.to_csv(_reference_rows(), base_url="http://testserver/", as_of=TODAY)
+    expected = reference.to_csv(
+        reference.reference_commitments(as_of=TODAY), base_url="http://testserver/", as_of=TODAY
+    )
     assert b"".join(chunks) == expected
     rows = list(csv.reader(io.StringIO(expected.decode().removeprefix("\ufeff")), delimiter=";"))
     assert len(rows) == 1 + len(exported)
@@ -316,7 +304,9 @@ def test_the_xlsx_export_has_the_same_cells(viewer_client, exported):
     assert sheet.column_dimensions["A"].width == 60
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     expected = [[exports.xlsx_value(h) for h in exports.headers()]]
-    for row in reference.rows(_reference_rows(), base_url="http://testserver/", as_of=TODAY):
+    for row in reference.rows(
+        reference.reference_commitments(as_of=TODAY), base_url="http://testserver/", as_of=TODAY
+    ):
         expected.append(
             [
                 datetime.datetime.combine(v, datetime.time())
