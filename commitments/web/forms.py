@@ -20,7 +20,7 @@ from commitments.models import Body, Commitment, Source, Status, StatusChange
 from commitments.services.status import NOTE_MAX_LENGTH, status_change_record
 from commitments.services.versions import StaleVersionError
 
-from .edit_forms import SourcesField
+from .source_fields import SourcesField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHANGED_SINCE = _("changed by someone else since you opened the page")
