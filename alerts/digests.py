@@ -31,6 +31,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from commitments import formatting
+
 from .deadline_facts import deadline_facts
 from .links import absolute_url
 from .models import Delivery
@@ -63,6 +65,36 @@ class DigestResult:
     dry_run: bool = False
 
 
+def _item_lines(alert, as_of: datetime.date) -> dict:
+    """What the digest says of one alert, translated once for its text and HTML versions:
+    ``what`` (what is due, for a deadline), ``when`` (the deadline as of ``as_of``, the status
+    change, or the day it was due) and ``note`` (the deadline's caveat)."""
+    facts = deadline_facts(alert, as_of)
+    if facts is not None:
+        when = (
+            _("Deadline: %(date)s — %(state)s") % {"date": facts.date, "state": facts.state}
+            if facts.state
+            else _("Deadline: %(date)s") % {"date": facts.date}
+        )
+        return {
+            "what": _("What is due: %(label)s") % {"label": facts.label},
+            "when": when,
+            "note": _("Note: %(caveat)s") % {"caveat": facts.caveat} if facts.caveat else "",
+        }
+    change = alert.status_change
+    if change is not None:
+        when = _("Status changed from “%(old)s” to “%(new)s” on %(date)s.") % {
+            "old": change.get_previous_status_display(),
+            "new": change.get_new_status_display(),
+            "date": formatting.long_date(change.effective_date),
+        }
+        if change.author:
+            when += " " + _("Recorded by %(author)s.") % {"author": change.author}
+        return {"what": "", "when": when, "note": ""}
+    when = _("Was due on %(date)s.") % {"date": formatting.long_date(alert.due_date)}
+    return {"what": "", "when": when, "note": ""}
+
+
 def _digest_sections(deliveries: Sequence[Delivery], as_of: datetime.date) -> list[dict]:
     """Alerts grouped per kind, in the order of the alert sources (lapsed, approaching, …).
 
@@ -71,20 +103,15 @@ def _digest_sections(deliveries: Sequence[Delivery], as_of: datetime.date) -> li
     sections = []
     for source in SOURCES:
         for kind in source.kinds:
-            items = []
-            for delivery in deliveries:
-                alert = delivery.alert
-                if alert.kind != kind:
-                    continue
-                items.append(
-                    {
-                        "alert": alert,
-                        "commitment": alert.commitment,
-                        "url": absolute_url(alert.commitment.get_absolute_url()),
-                        "deadline": deadline_facts(alert, as_of),
-                        "status_change": alert.status_change,
-                    }
-                )
+            items = [
+                {
+                    "commitment": delivery.alert.commitment,
+                    "url": absolute_url(delivery.alert.commitment.get_absolute_url()),
+                    **_item_lines(delivery.alert, as_of),
+                }
+                for delivery in deliveries
+                if delivery.alert.kind == kind
+            ]
             if items:
                 sections.append(
                     {"kind": kind, "title": str(source.digest_titles[kind]), "items": items}
@@ -151,14 +178,16 @@ class DigestNotAccepted(Exception):
     """The mail backend returned without accepting the message."""
 
 
-def _pending_recipients() -> QuerySet:
-    """Active users with an e-mail address and at least one delivery to e-mail."""
+def _pending_recipients(*, now: datetime.datetime) -> QuerySet:
+    """Active users with an e-mail address and at least one delivery to e-mail, each marked
+    ``has_expired_claim`` when a run that died left some of them claimed."""
     pending = Delivery.objects.pending_notification().filter(user=OuterRef("pk"))
     return (
         get_user_model()
         .objects.filter(is_active=True)
         .exclude(email="")
         .filter(Exists(pending))
+        .annotate(has_expired_claim=Exists(pending.claim_expired(before=now - CLAIM_TTL)))
         .order_by("pk")
     )
 
@@ -168,7 +197,9 @@ def _claim_deliveries(*, user, now: datetime.datetime) -> uuid.UUID | None:
 
     A batch left claimed by a run that died is taken over first, keeping its claim (and so its
     Message-ID); otherwise the pending deliveries nobody claimed. The conditional UPDATEs make
-    two runs that race for the same rows get them once, on every database.
+    two runs that race for the same rows get them once, on every database. Expired claims are
+    only looked for where ``_pending_recipients`` saw one (one query for the run, not one per
+    recipient); a claim that expires during this run is taken over by the next.
     """
     pending = Delivery.objects.pending_notification().filter(user=user)
     with transaction.atomic():
@@ -177,6 +208,8 @@ def _claim_deliveries(*, user, now: datetime.datetime) -> uuid.UUID | None:
             .order_by("claimed_at")
             .values_list("claim", flat=True)
             .first()
+            if getattr(user, "has_expired_claim", True)
+            else None
         )
         if expired and pending.filter(claim=expired, claimed_at__lt=now - CLAIM_TTL).update(
             claimed_at=now
@@ -260,7 +293,7 @@ def digests_send(
     """
     as_of = as_of or timezone.localdate()
     result = DigestResult(dry_run=dry_run)
-    recipients = list(_pending_recipients())
+    recipients = list(_pending_recipients(now=timezone.now()))
     if dry_run:
         # Counted per recipient in the database: one row per recipient, not one per alert.
         counts = dict(

@@ -6,12 +6,13 @@ the database by ``CommitmentQuerySet`` and in Python by the mirroring instance m
 
 import calendar
 import datetime
+import functools
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -345,6 +346,17 @@ class ActiveCommitmentManager(models.Manager.from_queryset(CommitmentQuerySet)):
         return super().get_queryset().filter(archived_at__isnull=True)
 
 
+# A list of 200 rows, or the alert job's thousands of digest lines, asked reverse() for the same
+# address again and again: it is reversed once per URL configuration and script prefix, then
+# the commitment's id filled in.
+_PK_PLACEHOLDER = "2147483647"
+
+
+@functools.lru_cache(maxsize=16)
+def _detail_path(root_urlconf: str, urlconf: str | None, script_prefix: str) -> str:
+    return reverse("commitments:detail", args=[int(_PK_PLACEHOLDER)], urlconf=urlconf)
+
+
 class Commitment(models.Model):
     """Something the state promised or owes, to whom, by when, and where it stands."""
 
@@ -534,7 +546,9 @@ class Commitment(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("commitments:detail", args=[self.pk])
+        return _detail_path(settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()).replace(
+            _PK_PLACEHOLDER, str(self.pk)
+        )
 
     def natural_key(self):
         return (self.key,)

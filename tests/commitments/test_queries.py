@@ -166,3 +166,19 @@ class TestStatusAsOf:
         with django_assert_num_queries(1):
             rows = list(Commitment.objects.with_status_as_of(TODAY))
         assert len(rows) == 20
+
+
+def test_commitment_address_is_the_one_reverse_gives(commitment):
+    """Reversed once then filled in (``get_absolute_url``): the same address as ``reverse``,
+    for any id, and under the script prefix of a site served below a path."""
+    from django.urls import reverse, set_script_prefix
+
+    for pk in (1, 7, 2147483647, commitment.pk):
+        commitment.pk = pk
+        assert commitment.get_absolute_url() == reverse("commitments:detail", args=[pk])
+        assert commitment.get_absolute_url() == f"/commitments/{pk}/"
+    set_script_prefix("/vigie/")
+    try:
+        assert commitment.get_absolute_url() == f"/vigie/commitments/{commitment.pk}/"
+    finally:
+        set_script_prefix("/")
