@@ -83,8 +83,7 @@ migrate: $(VENV)/.installed-app
 
 serve-prod: $(VENV)/.installed-app
 	$(BIN)/gunicorn tracker.wsgi:application --bind 127.0.0.1:8000 \
-		--workers $(GUNICORN_WORKERS) --timeout 120 --max-requests 1000 --max-requests-jitter 100 \
-		--access-logfile - --error-logfile -
+		--workers $(GUNICORN_WORKERS) --access-logfile - --error-logfile -
 
 # Portable backup (SQLite or PostgreSQL, and from one to the other): every record and all
 # history, users referred to by username and commitments, bodies and sources by their key.

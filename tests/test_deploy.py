@@ -223,3 +223,42 @@ def test_wsgi_application_loads_under_production_settings():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "WSGIHandler"
+
+
+def test_gunicorn_reads_its_settings_from_the_repository():
+    """`make serve-prod`, the systemd unit and the bench start gunicorn in the project's
+    directory: it reads gunicorn.conf.py there, and no command line overrides it."""
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    result = _run([gunicorn, "--print-config", "tracker.wsgi:application"], **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    printed = dict(re.findall(r"^(\w+)\s+= (.*)$", result.stdout, flags=re.MULTILINE))
+    assert printed["config"] == "./gunicorn.conf.py"
+    assert (printed["timeout"], printed["max_requests"], printed["max_requests_jitter"]) == (
+        "120",
+        "1000",
+        "100",
+    )
+    assert printed["post_worker_init"] == "<post_worker_init()>"
+    for command in (
+        (PROJECT_DIR / "Makefile").read_text(),
+        (DEPLOY_DIR / "vigie.service").read_text(),
+    ):
+        assert "--timeout" not in command and "--max-requests" not in command
+
+
+def test_a_gunicorn_worker_freezes_what_it_loaded_at_start():
+    """After the worker loaded the application (and its URLs), what it holds is out of the
+    garbage collector's sight and the youngest generation is collected less often."""
+    code = (
+        "import gc, runpy; from tracker.wsgi import application;"
+        " conf = runpy.run_path('gunicorn.conf.py');"
+        " assert gc.get_freeze_count() == 0; conf['post_worker_init'](None);"
+        " import sys; print(gc.get_freeze_count(), gc.get_threshold()[0],"
+        " 'tracker.urls' in sys.modules, 'commitments.web.lists' in sys.modules)"
+    )
+    result = _run([sys.executable, "-c", code], **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    frozen, threshold, urls_loaded, views_loaded = result.stdout.split()
+    assert int(frozen) > 50_000
+    assert int(threshold) == 50_000
+    assert urls_loaded == views_loaded == "True"
