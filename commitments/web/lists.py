@@ -1,6 +1,9 @@
 """The lists: every commitment, and the overdue ones (the page staff print or send)."""
 
+import functools
+
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404, HttpResponseRedirect
@@ -8,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
+from commitments import figures
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Commitment, SavedView, StatusChange
 from commitments.paging import DeferredJoinPaginator, with_tie_break
@@ -47,8 +51,9 @@ def style_filter_form(form) -> None:
                 attrs={"type": "date"}, format="%Y-%m-%d"
             )
     bodies = [form.fields[name] for name in ("responsible_body", "monitoring_body")]
-    # Both offer every body: read them once for the two.
-    choices = list(iter(bodies[0].choices))  # iter(): no COUNT for a length hint
+    # Both offer every body: read them once for the two, and only when the form is rendered
+    # (its HTML is usually in the cache). iter(): no COUNT for a length hint.
+    choices = functools.cache(lambda: list(iter(bodies[0].choices)))
     for field in bodies:
         field.widget.choices = choices
     if "search" in form.fields:
@@ -119,6 +124,11 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
                 k not in ("page", "ordering") and v for k, v in self.request.GET.items()
             ),
             search_text=self.request.GET.get("search", ""),
+            # The filter form and the bulk form list every body and staff member (hundreds of
+            # options) and read the same for everyone until the next write: their HTML is
+            # kept per generation of the data (``figures``), like the dashboard's panels.
+            fragments_generation=figures.generation(),
+            fragments_seconds=settings.FIGURES_CACHE_SECONDS,
             **saved_views_context(self.request, self.saved_view_kind),
         )
         # Every row gets its ``matched_in`` (None without a search): a row without one cost the

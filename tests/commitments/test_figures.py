@@ -210,3 +210,59 @@ def test_a_write_in_another_process_is_seen_here(tmp_path, settings):
         timeout=120,
     )
     assert figures.generation() != before
+
+
+# The lists' filter form and bulk form: hundreds of options, kept per generation too. -------
+
+
+def list_html(client, query="", url="commitments:list"):
+    return client.get(reverse(url) + query).content.decode()
+
+
+def test_the_lists_forms_are_rendered_once_per_generation(overdue, editor_client):
+    """Seen again, the filter form and the bulk form come from the cache: the bodies and the
+    staff members they offer are not read again."""
+    from ..factories import UserFactory
+
+    UserFactory(username="rosalie", first_name="Rosalie", last_name="Ndiaye")
+    first = list_html(editor_client)
+    with CaptureQueriesContext(connection) as queries:
+        again = list_html(editor_client)
+    filters = again[again.index('<details class="filters"') : again.index("</details>")]
+    assert filters in first  # the same form (the page's CSRF token differs each time)
+    assert "Rosalie Ndiaye" in again and "bulk-new_source-said_by_body" in again
+    reads = [q["sql"] for q in queries if 'FROM "commitments_body"' in q["sql"]]
+    reads += [q["sql"] for q in queries if 'FROM "accounts_user" ORDER BY' in q["sql"]]
+    assert not reads, reads
+
+
+def test_a_renamed_body_and_a_new_staff_member_show_in_the_lists_at_once(
+    overdue, editor_client
+):
+    from ..factories import UserFactory
+
+    for url in ("commitments:list", "commitments:overdue"):
+        list_html(editor_client, url=url)
+    body = overdue.responsible_body
+    body.name = "Délégation interministérielle renommée"
+    body.save()
+    UserFactory(username="yanis", first_name="Yanis", last_name="Haddad")
+    for url in ("commitments:list", "commitments:overdue"):
+        html = list_html(editor_client, url=url)
+        assert html.count("Délégation interministérielle renommée") >= 2  # both body filters
+        assert "Yanis Haddad" in html
+
+
+def test_each_query_and_language_has_its_own_filter_form(overdue, editor_client):
+    """The form shows the filters in use and their errors: one copy per query string."""
+    assert 'value="mecanisme"' not in list_html(editor_client)
+    assert 'value="mecanisme"' in list_html(editor_client, "?search=mecanisme")
+    assert "Enter a valid date." in list_html(
+        editor_client, "?due_after=demain", url="commitments:overdue"
+    ) or "Saisissez une date valide." in list_html(
+        editor_client, "?due_after=demain", url="commitments:overdue"
+    )
+    english = editor_client.get(reverse("commitments:list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Apply filters" in english.content.decode()
+    french = editor_client.get(reverse("commitments:list"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Apply filters" not in french.content.decode()
