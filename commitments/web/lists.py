@@ -6,8 +6,10 @@ from django import forms as django_forms
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
@@ -30,7 +32,8 @@ def attach_latest_changes(commitments) -> None:
     Two queries for the whole page (entries with author, then their sources), never one per row.
     """
     ids = [c.latest_change_id for c in commitments if c.latest_change_id]
-    entries = StatusChange.objects.select_related("author").prefetch_related("sources")
+    # No order: read into a dict by id (the history's default order joins the commitments).
+    entries = StatusChange.objects.select_related("author").prefetch_related("sources").order_by()
     by_id = {entry.pk: entry for entry in entries.filter(pk__in=ids)} if ids else {}
     for commitment in commitments:
         commitment.latest_change = by_id.get(commitment.latest_change_id)
@@ -110,6 +113,36 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
             )
         return with_tie_break(queryset)
 
+    def paginate_queryset(self, queryset, page_size):
+        """As ListView's, except that the page's rows are read only when the table is rendered:
+        its HTML is usually in the cache (the templates' ``{% cache %}``, per generation of
+        the data like the count). The page number is checked at once: a bad one is a 404."""
+        paginator = self.get_paginator(
+            queryset,
+            page_size,
+            orphans=self.get_paginate_orphans(),
+            allow_empty_first_page=self.get_allow_empty(),
+        )
+        page = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg) or 1
+        try:
+            number = paginator.validate_number(paginator.num_pages if page == "last" else page)
+        except InvalidPage as error:
+            raise Http404(str(error)) from error
+        page_obj = SimpleLazyObject(lambda: self.rows_page(paginator, number))
+        rows = SimpleLazyObject(lambda: page_obj.object_list)
+        return paginator, page_obj, rows, paginator.num_pages > 1
+
+    def rows_page(self, paginator, number):
+        """The page's rows, with what the table shows beside each one."""
+        page = paginator.page(number)
+        # Every row gets its ``matched_in`` (None without a search): a row without one cost
+        # the template a failed lookup and a dir() per row.
+        form = self.filterset.form
+        attach_matches(
+            page.object_list, form.cleaned_data.get("search") if form.is_valid() else None
+        )
+        return page
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
@@ -124,18 +157,15 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
                 k not in ("page", "ordering") and v for k, v in self.request.GET.items()
             ),
             search_text=self.request.GET.get("search", ""),
-            # The filter form and the bulk form list every body and staff member (hundreds of
-            # options) and read the same for everyone until the next write: their HTML is
-            # kept per generation of the data (``figures``), like the dashboard's panels.
+            # The filter form, the bulk form and the table read the same for everyone with the
+            # same rights until the next write: their HTML is kept per generation of the data
+            # (``figures``), like the dashboard's panels. The forms list every body and staff
+            # member (hundreds of options); the table's rows carry a dozen subqueries each.
             fragments_generation=figures.generation(),
             fragments_seconds=settings.FIGURES_CACHE_SECONDS,
+            can_update_status=self.request.user.has_perm(STATUS_PERMISSION),
             **saved_views_context(self.request, self.saved_view_kind),
         )
-        # Every row gets its ``matched_in`` (None without a search): a row without one cost the
-        # template a failed lookup and a dir() per row.
-        form = self.filterset.form
-        search = form.cleaned_data.get("search") if form.is_valid() else None
-        attach_matches(context["object_list"], search)
         return context
 
 
@@ -182,9 +212,13 @@ class OverdueListView(FilteredCommitmentsMixin, ListView):
     def get_queryset(self):
         return self.filtered_queryset()
 
+    def rows_page(self, paginator, number):
+        page = super().rows_page(paginator, number)
+        attach_latest_changes(page.object_list)
+        return page
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        attach_latest_changes(context["commitments"])
         context["export_url_csv"] = reverse("commitments:overdue_export", args=["csv"])
         context["export_url_xlsx"] = reverse("commitments:overdue_export", args=["xlsx"])
         return context

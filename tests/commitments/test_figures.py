@@ -266,3 +266,68 @@ def test_each_query_and_language_has_its_own_filter_form(overdue, editor_client)
     assert "Apply filters" in english.content.decode()
     french = editor_client.get(reverse("commitments:list"), HTTP_ACCEPT_LANGUAGE="fr")
     assert "Apply filters" not in french.content.decode()
+
+
+# The lists' tables: the rows are read only when their HTML is not kept already. -----------
+
+
+def row_reads(queries) -> list[str]:
+    """The statements that read a page's rows (by id) or what they show (history, tags)."""
+    return [
+        q["sql"]
+        for q in queries
+        if ('FROM "commitments_commitment"' in q["sql"] and '"id" IN (' in q["sql"])
+        or 'FROM "commitments_statuschange"' in q["sql"]
+    ]
+
+
+@pytest.mark.parametrize("url", ["commitments:list", "commitments:overdue"])
+def test_the_lists_tables_are_rendered_once_per_generation(overdue, editor_client, url):
+    first = list_html(editor_client, url=url)
+    with CaptureQueriesContext(connection) as queries:
+        again = list_html(editor_client, url=url)
+    assert not row_reads(queries), row_reads(queries)
+    table = again[again.index("<table") : again.index("</table>")]
+    assert table in first and overdue.get_absolute_url() in table
+
+
+@pytest.mark.parametrize("url", ["commitments:list", "commitments:overdue"])
+def test_a_status_change_shows_in_the_lists_at_once(overdue, editor, editor_client, url):
+    assert "Communiqué du 14 juin" not in list_html(editor_client, url=url)
+    before = list_html(editor_client, url=url)
+    record_change(overdue, editor, "Communiqué du 14 juin")
+    after = list_html(editor_client, url=url)
+    assert after != before
+    assert "En cours" in after[after.index("<table") : after.index("</table>")]
+    if url == "commitments:overdue":  # the list shows the change that set the status
+        assert "Communiqué du 14 juin" in after
+
+
+def test_editors_and_viewers_each_have_their_table(overdue, editor_client, viewer):
+    from django.test import Client
+
+    assert 'name="bulk-commitments"' in list_html(editor_client)
+    viewer_client = Client()
+    viewer_client.force_login(viewer)
+    assert 'name="bulk-commitments"' not in list_html(viewer_client)
+    assert overdue.get_absolute_url() in list_html(viewer_client)
+
+
+def test_the_next_day_the_lateness_is_counted_again(overdue, editor, client):
+    """Lateness depends on the day: each day has its own table (minutes apart, around
+    midnight, with no write in between)."""
+    evening = datetime.datetime(2024, 6, 15, 23, 55, tzinfo=PARIS)
+    with time_machine.travel(evening, tick=False):
+        client.force_login(editor)
+        assert "en retard de 40 jours" in list_html(client, url="commitments:overdue")
+    with time_machine.travel(evening + datetime.timedelta(minutes=10), tick=False):
+        assert "en retard de 41 jours" in list_html(client, url="commitments:overdue")
+
+
+def test_each_page_of_a_list_has_its_table(db, editor_client):
+    for number in range(30):
+        make_commitment(key=f"k{number:02}", title=f"Engagement {number:02}")
+    first, second = list_html(editor_client), list_html(editor_client, "?page=2")
+    assert "Engagement 00" in first and "Engagement 00" not in second
+    assert "Engagement 29" in second and "Engagement 29" not in first
+    assert editor_client.get(reverse("commitments:list") + "?page=3").status_code == 404
