@@ -98,7 +98,26 @@ def pages(size: int) -> list[dict]:
         {"name": "API overdue", "url": "/api/commitments/?overdue=true", "kind": api},
         {"name": "commitment, 50 entries", "url": f"/commitments/{detail}/", "kind": html},
         {"name": "admin changelist", "url": "/admin/commitments/commitment/", "kind": html},
+    ] + [
+        # The same pages right after a write: what is kept per generation of the data (counts,
+        # forms, tables, dashboard panels) is computed again, as the first reader after any
+        # write sees it. Measured after the other rounds (a write empties every page's cache).
+        {**page, "name": f"{page['name']}, after a write", "kind": html, "cold": True}
+        for page in (
+            {"name": "dashboard", "url": "/"},
+            {"name": "list, first page", "url": "/commitments/"},
+            {"name": "list by status", "url": "/commitments/?status=in_progress"},
+            {"name": "list by search", "url": "/commitments/?search=victimes"},
+            {"name": "overdue list", "url": "/commitments/overdue/"},
+        )
     ]
+
+
+def after_a_write() -> None:
+    """What a write does to the pages' caches: a new generation of the data (``figures``)."""
+    from commitments import figures
+
+    figures.new_generation()
 
 
 def count_queries(page_list, cookie) -> None:
@@ -118,6 +137,8 @@ def count_queries(page_list, cookie) -> None:
     try:
         for page in page_list:
             signal.alarm(budget)
+            if page.get("cold"):
+                after_a_write()
             try:
                 with CaptureQueriesContext(connection) as captured:
                     response = client.get(page["url"])
@@ -235,6 +256,8 @@ def measure_pages(
 ) -> dict:
     rng = random.Random(7)
     samples = {page["name"]: [] for page in page_list}
+    cold = [page for page in page_list if page.get("cold")]
+    page_list = [page for page in page_list if not page.get("cold")]
     with Server(port, workers) as server:
         # Warm-up: every page but the exports twice (each worker), then the idle worker size.
         for page in page_list * 2:
@@ -260,6 +283,15 @@ def measure_pages(
                     ]
             if after_round:
                 after_round({"samples": samples, "worker_rss_kb": {"idle": rss_idle}})
+        for _round in range(rounds):
+            order = list(cold)
+            rng.shuffle(order)
+            for page in order:
+                after_a_write()
+                status, ttfb, total, size = request(port, page["url"], cookie)
+                samples[page["name"]].append(
+                    {"status": status, "ttfb": ttfb, "total": total, "bytes": size}
+                )
         rss_after = server.worker_rss_kb()
     return {
         "samples": samples,

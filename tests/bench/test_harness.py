@@ -68,6 +68,8 @@ def test_bench_runs_end_to_end(tmp_path):
             "API overdue",
             "commitment, 50 entries",
             "admin changelist",
+            "list, first page, after a write",
+            "dashboard, after a write",
         } <= set(pages)
         for row in results["pages"]:
             # Every page answered the logged-in, verified staff session (no login redirect).
@@ -84,7 +86,7 @@ def test_bench_runs_end_to_end(tmp_path):
         from bench import report
 
         judged = report.targets(results)
-        assert len(judged) == 10 and all(met is not None for _target, met, _m in judged), judged
+        assert len(judged) == 12 and all(met is not None for _target, met, _m in judged), judged
         assert "| dashboard within 5x the ceiling |" in run.stdout
 
         # A second run reuses the dataset instead of generating it again.
