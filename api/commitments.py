@@ -4,11 +4,12 @@ through ``commitments.services``, the same functions as the web pages; the repre
 write states :mod:`api.versioning`'s."""
 
 import datetime
+import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,6 +22,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from commitments import figures
 from commitments.filters import CommitmentFilterSet
 from commitments.models import (
     Citation,
@@ -277,12 +279,36 @@ class CommitmentViewSet(
         return super().paginate_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
+        if not self._wants_csv():
+            return Response(self._cached_page(request, *args, **kwargs))
         response = super().list(request, *args, **kwargs)
-        if self._wants_csv():
-            response["Content-Disposition"] = (
-                f'attachment; filename="commitments-{self.get_as_of().isoformat()}.csv"'
-            )
+        response["Content-Disposition"] = (
+            f'attachment; filename="commitments-{self.get_as_of().isoformat()}.csv"'
+        )
         return response
+
+    def _cached_page(self, request, *args, **kwargs) -> dict:
+        """A page of the list as data, kept in the shared cache until the next write, like the
+        web lists (``commitments.figures``): per address (host, path, query), day, language
+        and what the caller may read. Rendered afterwards in the format asked for. Bad input
+        raises before anything is kept."""
+        key = hashlib.sha256(
+            repr(
+                (
+                    request.build_absolute_uri(),
+                    self.get_as_of().isoformat(),
+                    translation.get_language(),
+                    can_read_everything(request.user),
+                )
+            ).encode()
+        ).hexdigest()
+
+        def page() -> dict:
+            data = super(CommitmentViewSet, self).list(request, *args, **kwargs).data
+            # Plain values: the serializer's lists keep a reference to it (and the request).
+            return {**data, "results": list(data["results"])}
+
+        return figures.cached("api-commitments-page", key, compute=page)
 
     def retrieve(self, request, *args, **kwargs):
         commitment = self.get_object()
