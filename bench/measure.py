@@ -102,13 +102,15 @@ def pages(size: int) -> list[dict]:
         # The same pages right after a write: what is kept per generation of the data (counts,
         # forms, tables, dashboard panels) is computed again, as the first reader after any
         # write sees it. Measured after the other rounds (a write empties every page's cache).
-        {**page, "name": f"{page['name']}, after a write", "kind": html, "cold": True}
+        {"kind": html, **page, "name": f"{page['name']}, after a write", "cold": True}
         for page in (
             {"name": "dashboard", "url": "/"},
             {"name": "list, first page", "url": "/commitments/"},
             {"name": "list by status", "url": "/commitments/?status=in_progress"},
             {"name": "list by search", "url": "/commitments/?search=victimes"},
             {"name": "overdue list", "url": "/commitments/overdue/"},
+            {"name": "API, first page", "url": "/api/commitments/", "kind": api},
+            {"name": "API overdue", "url": "/api/commitments/?overdue=true", "kind": api},
         )
     ]
 

@@ -61,7 +61,7 @@ def test_each_target_can_fail():
         "lists and API lists within 3x the ceiling": results(
             **{"API overdue": page("API overdue", 35, 3.5)}
         ),
-        "the same lists right after a write (cache renewed) within 3x the ceiling": results(
+        "lists and API lists right after a write within 3x the ceiling": results(
             **{"overdue list, after a write": page("overdue list, after a write", 35, 3.5)}
         ),
         "dashboard within 5x the ceiling": results(dashboard=page("dashboard", 60, 6.0)),
