@@ -237,9 +237,10 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Months without news (a status change or a claim) after which an open commitment is flagged
 # "to check" on the dashboard and in the lists.
 NO_NEWS_MONTHS = int(os.environ.get("NO_NEWS_MONTHS", "12"))
-# Seconds the dashboard's counts over every commitment are kept in the cache at most
+# Seconds what is kept per generation of the data stays in the cache at most: the dashboard's
+# counts and panels, the lists' counts, forms and tables, the API's list pages
 # (``commitments.figures``: any write through Django renews them at once; this bounds how
-# long a write behind Django's back goes unseen). 0: counted on every page.
+# long a write behind Django's back goes unseen). 0: built on every page.
 FIGURES_CACHE_SECONDS = int(os.environ.get("FIGURES_CACHE_SECONDS", "600"))
 # Days before a due date at which a "deadline approaching" alert is raised, e.g. "30,7".
 ALERT_LEAD_DAYS = tuple(
