@@ -308,7 +308,7 @@ class CommitmentViewSet(
             # Plain values: the serializer's lists keep a reference to it (and the request).
             return {**data, "results": list(data["results"])}
 
-        return figures.cached("api-commitments-page", key, compute=page)
+        return figures.cached("api-commitments-page", key, compute=page, using="pages")
 
     def retrieve(self, request, *args, **kwargs):
         commitment = self.get_object()

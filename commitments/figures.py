@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -49,17 +49,19 @@ def data_changed() -> None:
     transaction.on_commit(new_generation)
 
 
-def cached(name: str, *parts: Any, compute: Callable[[], Any]) -> Any:
+def cached(name: str, *parts: Any, compute: Callable[[], Any], using: str = "default") -> Any:
     """``compute()``'s value for this generation of the data and these ``parts`` (the day
-    counted for...), computed at most once per generation."""
+    counted for...), computed at most once per generation, kept in the cache ``using`` (the
+    generation itself is always in the default one)."""
     timeout = settings.FIGURES_CACHE_SECONDS
     if not timeout:
         return compute()
     key = ":".join(["vigie:figures", generation(), name, *map(str, parts)])
-    value = cache.get(key)
+    store = caches[using]
+    value = store.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, timeout=timeout)
+        store.set(key, value, timeout=timeout)
     return value
 
 

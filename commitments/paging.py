@@ -33,7 +33,9 @@ class DeferredJoinPaginator(Paginator):
         except EmptyResultSet:
             return 0
         key = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-        return figures.cached("list-count", key, compute=lambda: Paginator.count.func(self))
+        return figures.cached(
+            "list-count", key, compute=lambda: Paginator.count.func(self), using="pages"
+        )
 
     def page(self, number):
         number = self.validate_number(number)

@@ -28,7 +28,10 @@ def _own_cache_folder(tmp_path_factory):
     from django.test import override_settings
 
     folder = str(tmp_path_factory.mktemp("cache"))
-    caches = {name: {**conf, "LOCATION": folder} for name, conf in settings.CACHES.items()}
+    caches = {
+        name: {**conf, "LOCATION": os.path.join(folder, name)}
+        for name, conf in settings.CACHES.items()
+    }
     previous = os.environ.get("CACHE_DIR")
     os.environ["CACHE_DIR"] = folder
     with override_settings(CACHES=caches):

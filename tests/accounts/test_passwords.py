@@ -22,7 +22,10 @@ NEW_PASSWORD = "Une-phrase-de-passe-2026"
 @pytest.fixture(autouse=True)
 def _private_cache(settings):
     # The throttling counters live in the cache: each test starts from none.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        name: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
+        for name in ("default", "pages")
+    }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://vigie.example.org"
     cache.clear()

@@ -26,7 +26,10 @@ NEW_PASSWORD = "Une-phrase-de-passe-2026"
 
 @pytest.fixture(autouse=True)
 def _private_cache_and_mail(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        name: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
+        for name in ("default", "pages")
+    }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     cache.clear()
 

@@ -236,9 +236,7 @@ def test_the_lists_forms_are_rendered_once_per_generation(overdue, editor_client
     assert not reads, reads
 
 
-def test_a_renamed_body_and_a_new_staff_member_show_in_the_lists_at_once(
-    overdue, editor_client
-):
+def test_a_renamed_body_and_a_new_staff_member_show_in_the_lists_at_once(overdue, editor_client):
     from ..factories import UserFactory
 
     for url in ("commitments:list", "commitments:overdue"):
@@ -331,3 +329,25 @@ def test_each_page_of_a_list_has_its_table(db, editor_client):
     assert "Engagement 00" in first and "Engagement 00" not in second
     assert "Engagement 29" in second and "Engagement 29" not in first
     assert editor_client.get(reverse("commitments:list") + "?page=3").status_code == 404
+
+
+def test_a_client_walking_every_page_never_pushes_the_figures_out(overdue, editor_client, settings):
+    """The lists' and the API's pages are kept in a cache of their own ("pages"): however many
+    of them are read, the generation and the dashboard's figures stay in the default one."""
+    from django.core.cache import caches
+
+    # Past 30 entries, half thrown away: the 12 searches below leave 48 pages (counts, forms,
+    # tables, API pages); the dashboard, about ten figures and panels.
+    small = {"MAX_ENTRIES": 30, "CULL_FREQUENCY": 2}
+    settings.CACHES = {name: {**conf, "OPTIONS": small} for name, conf in settings.CACHES.items()}
+    for name in settings.CACHES:
+        caches[name].clear()
+    generation = figures.generation()
+    chase(editor_client)
+    for number in range(12):
+        list_html(editor_client, f"?search=mot{number}")
+        editor_client.get(reverse("api:commitment-list") + f"?search=mot{number}")
+    assert figures.generation() == generation
+    with CaptureQueriesContext(connection) as queries:
+        chase(editor_client)
+    assert not counted(queries)
