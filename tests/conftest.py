@@ -28,8 +28,10 @@ def _own_cache_folder(tmp_path_factory):
     from django.test import override_settings
 
     folder = str(tmp_path_factory.mktemp("cache"))
+    # Laid out as tracker/settings.py lays out CACHE_DIR: the default cache in the folder,
+    # each other one in a folder of its own inside it.
     caches = {
-        name: {**conf, "LOCATION": os.path.join(folder, name)}
+        name: {**conf, "LOCATION": folder if name == "default" else os.path.join(folder, name)}
         for name, conf in settings.CACHES.items()
     }
     previous = os.environ.get("CACHE_DIR")
