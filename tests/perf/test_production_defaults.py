@@ -3,6 +3,7 @@ connections checked before reuse, and gunicorn workers that neither time out on 
 nor keep the memory of one request forever."""
 
 import re
+import runpy
 
 from django.conf import settings
 
@@ -32,9 +33,16 @@ def _gunicorn_options(text: str) -> str:
 
 
 def test_every_gunicorn_command_sets_a_timeout_and_recycles_its_workers():
+    """gunicorn reads gunicorn.conf.py from the directory it starts in: the repository
+    (`make serve-prod`, the bench) or the checkout the systemd unit starts in; no command line
+    overrides what it sets."""
+    conf = runpy.run_path(str(PROJECT_DIR / "gunicorn.conf.py"))
+    assert conf["timeout"] >= 120
+    assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
+    unit = (PROJECT_DIR / "deploy" / "vigie.service").read_text()
+    assert re.search(r"^WorkingDirectory=/srv/vigie$", unit, re.M)
+    assert "ExecStart=/srv/vigie/.venv/bin/gunicorn" in unit
     for path in (PROJECT_DIR / "deploy" / "vigie.service", PROJECT_DIR / "Makefile"):
         options = _gunicorn_options(path.read_text())
-        timeout = re.search(r"--timeout (\d+)", options)
-        assert timeout and int(timeout.group(1)) >= 120, path
-        assert re.search(r"--max-requests \d+", options), path
-        assert re.search(r"--max-requests-jitter \d+", options), path
+        for flag in ("--timeout", "--max-requests", "--config", "-c "):
+            assert flag not in options, (path, flag)
