@@ -255,11 +255,8 @@ def test_each_query_and_language_has_its_own_filter_form(overdue, editor_client)
     """The form shows the filters in use and their errors: one copy per query string."""
     assert 'value="mecanisme"' not in list_html(editor_client)
     assert 'value="mecanisme"' in list_html(editor_client, "?search=mecanisme")
-    assert "Enter a valid date." in list_html(
-        editor_client, "?due_after=demain", url="commitments:overdue"
-    ) or "Saisissez une date valide." in list_html(
-        editor_client, "?due_after=demain", url="commitments:overdue"
-    )
+    refused = list_html(editor_client, "?due_after=demain", url="commitments:overdue")
+    assert "Saisissez une date valide." in refused
     english = editor_client.get(reverse("commitments:list"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Apply filters" in english.content.decode()
     french = editor_client.get(reverse("commitments:list"), HTTP_ACCEPT_LANGUAGE="fr")
