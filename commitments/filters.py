@@ -171,10 +171,21 @@ class CommitmentFilterSet(django_filters.FilterSet):
     def __init__(self, *args, as_of: datetime.date | None = None, **kwargs):
         self.as_of = as_of or timezone.localdate()
         super().__init__(*args, **kwargs)
-        if self.queryset is not None:
-            # Annotated here so that ordering by days overdue works wherever the set is used.
-            # So are what the advocacy filters and "waiting longest" read.
-            self.queryset = self.queryset.with_days_overdue(self.as_of).with_advocacy(self.as_of)
+
+    @property
+    def queryset(self):
+        """The queryset given, annotated with the days overdue (so that ordering by them
+        works wherever the set is used) and what the advocacy filters and "waiting longest"
+        read. Annotated on first use, not when the filters are validated: a list page kept
+        in the cache needs its validated filters only (``commitments.web.lists``), and the
+        annotations took longer to build than the cached page took to serve."""
+        if self._annotated is None and self._given is not None:
+            self._annotated = self._given.with_days_overdue(self.as_of).with_advocacy(self.as_of)
+        return self._annotated
+
+    @queryset.setter
+    def queryset(self, queryset):
+        self._given, self._annotated = queryset, None
 
     def filter_search(self, queryset, name, value):
         # Most relevant first; an explicit ``ordering`` (applied after) replaces it.

@@ -99,11 +99,31 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
         style_filter_form(filterset.form)
         return filterset
 
-    def filtered_queryset(self):
+    def get_queryset(self):
+        """The filtered list, built only when its rows are read (``SimpleLazyObject``): a
+        page seen again since the last write comes from the cache, count and table, and
+        needs only its validated filters. Building the list (a dozen annotations, a search's
+        relevance) took longer than serving the cached page."""
         self.filterset = self.get_filterset()
         if self.filterset.is_bound and not self.filterset.is_valid():
             # Bad filter input: show the errors at the fields and no rows rather than guess.
-            return self.filterset.queryset.none()
+            self.count_key = None
+            return Commitment.objects.none()
+        self.count_key = self.list_key()
+        return SimpleLazyObject(self.rows_queryset)
+
+    def list_key(self) -> str:
+        """What the list holds: its kind, its day and its filters (not the page, nor the
+        order): the count's key in the cache."""
+        filters = sorted(
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name not in (self.page_kwarg, "ordering")
+            for value in values
+        )
+        return repr((type(self).__name__, self.filterset.as_of.isoformat(), filters))
+
+    def rows_queryset(self):
         queryset = self.filterset.qs
         if not self.request.GET.get("ordering"):
             # A search is ordered by relevance first (``search_rank``, annotated by it).
@@ -112,6 +132,10 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
                 *(("-search_rank",) if searching else ()), *self.default_ordering
             )
         return with_tie_break(queryset)
+
+    def get_template_names(self):
+        # ListView's would look at the list's model, and so build the lazy list.
+        return [self.template_name]
 
     def paginate_queryset(self, queryset, page_size):
         """As ListView's, except that the page's rows are read only when the table is rendered:
@@ -122,6 +146,7 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
             page_size,
             orphans=self.get_paginate_orphans(),
             allow_empty_first_page=self.get_allow_empty(),
+            count_key=self.count_key,
         )
         page = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg) or 1
         try:
@@ -176,8 +201,8 @@ class CommitmentListView(FilteredCommitmentsMixin, ListView):
     context_object_name = "commitments"
     paginate_by = 25
 
-    def get_queryset(self):
-        return self.filtered_queryset().prefetch_related("tags")
+    def rows_queryset(self):
+        return super().rows_queryset().prefetch_related("tags")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -208,9 +233,6 @@ class OverdueListView(FilteredCommitmentsMixin, ListView):
 
     def base_queryset(self, as_of):
         return Commitment.objects.overdue(as_of).with_latest_change_id()
-
-    def get_queryset(self):
-        return self.filtered_queryset()
 
     def rows_page(self, paginator, number):
         page = super().rows_page(paginator, number)

@@ -328,6 +328,47 @@ def test_each_page_of_a_list_has_its_table(db, editor_client):
     assert editor_client.get(reverse("commitments:list") + "?page=3").status_code == 404
 
 
+@pytest.mark.parametrize("url", ["commitments:list", "commitments:overdue"])
+def test_a_list_seen_again_is_not_even_built(overdue, editor_client, monkeypatch, url):
+    """Seen again, the page needs its validated filters only: the filtered list (a dozen
+    annotations, a search's relevance) is not built, the count and the table are kept."""
+    from commitments.filters import CommitmentFilterSet
+
+    built = []
+    qs = CommitmentFilterSet.qs
+    monkeypatch.setattr(
+        CommitmentFilterSet, "qs", property(lambda filterset: built.append(1) or qs.fget(filterset))
+    )
+    query = "?search=late&status=in_progress&status=not_started"
+    first = list_html(editor_client, query, url=url)
+    assert built
+    built.clear()
+    again = list_html(editor_client, query, url=url)
+    assert not built
+    assert again.count(overdue.get_absolute_url()) == first.count(overdue.get_absolute_url())
+
+
+def test_each_filter_has_its_count(db, editor_client):
+    """The count is kept per list, day and filters, and shared by the pages and the orders
+    of one list."""
+    for number in range(30):
+        make_commitment(key=f"k{number:02}", title=f"Engagement {number:02}")
+    make_commitment(key="met", title="Tenu", status=Status.MET)
+
+    def found(query):
+        return editor_client.get(reverse("commitments:list") + query).context["paginator"].count
+
+    assert found("") == 31
+    assert found("?status=met") == 1
+    assert found("?status=not_started") == 30
+    assert found("?status=not_started&page=2") == 30
+    assert found("?status=not_started&ordering=-title") == 30
+    assert found("?search=Tenu") == 1
+    assert found("?status=met&status=not_started") == 31
+    overdue_list = editor_client.get(reverse("commitments:overdue") + "?status=met")
+    assert overdue_list.context["paginator"].count == 0
+
+
 def test_a_client_walking_every_page_never_pushes_the_figures_out(overdue, editor_client, settings):
     """The lists' and the API's pages are kept in a cache of their own ("pages"): however many
     of them are read, the generation and the dashboard's figures stay in the default one."""
