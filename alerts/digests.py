@@ -245,7 +245,7 @@ def _digest_send_one(*, user, as_of: datetime.date, backend: BaseEmailBackend) -
     claimed = Delivery.objects.filter(user=user, claim=claim, notified_at__isnull=True)
     per_kind = dict(claimed.order_by().values_list("alert__kind").annotate(total=Count("pk")))
     deliveries = list(
-        claimed.with_relations().order_by("alert__due_date", "alert__created_at", "pk")[
+        claimed.for_digest().order_by("alert__due_date", "alert__created_at", "pk")[
             :DIGEST_LINE_LIMIT
         ]
     )
