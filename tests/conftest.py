@@ -130,6 +130,15 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _digests_in_the_tests_thread(settings):
+    """A test's data lives in its transaction, which the connection of another thread cannot
+    see: digests go out from the test's own thread. The threads are tested with committed
+    data (``tests/alerts/test_digest_threads.py``), and the job's processes with the
+    settings' own default (``test_job_processes.py``)."""
+    settings.ALERT_DIGEST_THREADS = 1
+
+
+@pytest.fixture(autouse=True)
 def _fresh_figures():
     """Each test's database starts empty, but the cache outlives it: a new generation of the
     dashboard's figures per test, so that none counted on another test's data is reused."""

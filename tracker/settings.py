@@ -258,6 +258,16 @@ ALERT_LEAD_DAYS = tuple(
 )
 if any(days <= 0 for days in ALERT_LEAD_DAYS):
     raise ImproperlyConfigured("ALERT_LEAD_DAYS must be positive numbers of days, e.g. 30,7.")
+# Threads the alert job e-mails its digests with, each with its own database and mail
+# connections: on PostgreSQL a digest waits on the server about half of its time, which
+# another thread uses (the job's first run at 100,000 commitments: issue 12). SQLite has one
+# writer at a time: one thread.
+_digest_threads = os.environ.get("ALERT_DIGEST_THREADS", "").strip() or (
+    "1" if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "2"
+)
+if not _digest_threads.isdigit() or int(_digest_threads) < 1:
+    raise ImproperlyConfigured("ALERT_DIGEST_THREADS must be a whole number, 1 or more.")
+ALERT_DIGEST_THREADS = int(_digest_threads)
 
 REST_FRAMEWORK = {
     # Deny by default: every API view states who may use it.

@@ -41,6 +41,7 @@ class Received:
 
     recipients: list[str]
     message: EmailMessage
+    peer: tuple = ()  # the client's address and port: one per SMTP connection
 
     @property
     def message_id(self) -> str:
@@ -76,8 +77,9 @@ class _Handler:
         if self.server.accept_delay:
             await asyncio.sleep(self.server.accept_delay)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        received = Received(list(envelope.rcpt_tos), message, tuple(session.peer))
         with self.server._lock:
-            self.server.messages.append(Received(list(envelope.rcpt_tos), message))
+            self.server.messages.append(received)
         if self.server.on_accept:
             # E.g. kill the client before it hears the answer, or hold it there a while.
             outcome = self.server.on_accept(Received(list(envelope.rcpt_tos), message))

@@ -169,7 +169,9 @@ def test_eight_simultaneous_runs_send_each_digest_once(site, smtp_server):
 def test_a_run_killed_after_the_server_accepted_is_taken_over_with_the_same_message_id(
     site, smtp_server
 ):
-    """The one window where a digest goes out twice: the same digest, same Message-ID."""
+    """The one window where a digest goes out twice: the same digest, same Message-ID. The
+    run sends with the settings' threads (two on PostgreSQL): each thread may have a digest
+    accepted and not yet recorded when the process dies, and each of those is sent again."""
     victim: list[int] = []
     # The server accepts the first digest, then the run is killed before it hears so.
     smtp_server.on_accept = lambda received: os.kill(victim[0], signal.SIGKILL) if victim else None
@@ -177,28 +179,37 @@ def test_a_run_killed_after_the_server_accepted_is_taken_over_with_the_same_mess
     victim.append(run.pid)
     assert run.wait(timeout=240) == -signal.SIGKILL
     smtp_server.on_accept = None
-    (first,) = smtp_server.messages
-    left = state(site)
-    assert left["e-mailed"] == 0
-    assert first.message_id == f"<digest-{left['claims'][first.to]}@vigie.example.org>"
 
     # The dead run still holds the job: a run now does nothing and says so.
     assert "under way: this one did nothing" in manage(site, "check_deadlines", "--as-of", AS_OF)
-    assert len(smtp_server.messages) == 1
+    # What the server accepted before the run died: a digest per thread at most, none of them
+    # recorded e-mailed, each under the Message-ID of the claim left on its deliveries.
+    accepted = list(smtp_server.messages)
+    assert 1 <= len(accepted) <= 2, accepted
+    assert len({received.to for received in accepted}) == len(accepted)
+    left = state(site)
+    assert left["e-mailed"] == 0
+    for received in accepted:
+        assert received.message_id == f"<digest-{left['claims'][received.to]}@vigie.example.org>"
 
-    # Later, its lock and claim have expired: the job is taken over, the claimed digest is
+    # Later, its lock and claim have expired: the job is taken over, the claimed digests are
     # sent again under the same Message-ID, and the others once.
     output = manage(site, "shell", "--no-imports", "-c", LATER_RUN.format(as_of=AS_OF))
 
     assert f"e-mailed {RECIPIENTS} digest(s) carrying {2 * RECIPIENTS} alert(s)." in output
     per_recipient = Counter(received.to for received in smtp_server.messages)
-    assert per_recipient == {first.to: 2} | {
-        f"staff{number}@example.org": 1
+    twice = {received.to for received in accepted}
+    assert per_recipient == {
+        f"staff{number}@example.org": 2 if f"staff{number}@example.org" in twice else 1
         for number in range(RECIPIENTS)
-        if f"staff{number}@example.org" != first.to
     }
-    (again,) = [received for received in smtp_server.messages[1:] if received.to == first.to]
-    assert again.message_id == first.message_id
     after = state(site)
     assert after["deliveries"] == after["e-mailed"] == 2 * RECIPIENTS
-    assert after["claims"][first.to] == left["claims"][first.to]
+    for first in accepted:
+        (again,) = [
+            received
+            for received in smtp_server.messages[len(accepted) :]
+            if received.to == first.to
+        ]
+        assert again.message_id == first.message_id
+        assert after["claims"][first.to] == left["claims"][first.to]

@@ -87,3 +87,25 @@ def test_mail_can_be_written_to_files_in_a_directory_from_the_environment(tmp_pa
     assert result.returncode == 0, result.stderr
     [written] = (tmp_path / "mail").iterdir()
     assert "Subject: Vigie" in written.read_text()
+
+
+def _digest_threads(**environment):
+    return _run(
+        "import django; django.setup(); from django.conf import settings;"
+        " print(settings.ALERT_DIGEST_THREADS)",
+        SECRET_KEY="x",
+        **environment,
+    )
+
+
+def test_digests_go_out_from_one_thread_on_sqlite_and_two_on_postgresql():
+    """SQLite has one writer at a time; on PostgreSQL a second thread uses the time the first
+    waits on the server (the settings are read, no database is reached)."""
+    assert _digest_threads().stdout.strip() == "1"
+    postgres = _digest_threads(DATABASE_URL="postgres://vigie@127.0.0.1:5432/vigie")
+    assert postgres.stdout.strip() == "2", postgres.stderr
+    assert _digest_threads(ALERT_DIGEST_THREADS="4").stdout.strip() == "4"
+    for wrong in ("0", "two", "-1"):
+        refused = _digest_threads(ALERT_DIGEST_THREADS=wrong)
+        assert refused.returncode != 0
+        assert "ALERT_DIGEST_THREADS must be a whole number, 1 or more" in refused.stderr
