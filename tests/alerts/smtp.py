@@ -129,3 +129,14 @@ class SMTPServer:
 
     def to(self, address: str) -> list[Received]:
         return [received for received in self.messages if address in received.recipients]
+
+
+def send_through(server: SMTPServer, settings, *, timeout: float) -> None:
+    """Django's real SMTP backend pointed at ``server`` (``settings``: pytest-django's)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_TIMEOUT = timeout
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.DEFAULT_FROM_EMAIL = "vigie@vigie.example.org"

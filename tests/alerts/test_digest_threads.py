@@ -20,7 +20,7 @@ from commitments.models import Commitment
 
 from ..factories import UserFactory, make_commitment
 from ..liveserver import free_port
-from .smtp import SMTPServer
+from .smtp import SMTPServer, send_through
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -32,13 +32,7 @@ AS_OF = datetime.date(2024, 6, 20)
 def smtp_server(settings):
     # A slow relay: the threads' transactions overlap, as they do against a real one.
     server = SMTPServer(stall_seconds=5, accept_delay=0.05).start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = server.host
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_TIMEOUT = 1
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "vigie@vigie.example.org"
+    send_through(server, settings, timeout=1)
     settings.ALERT_DIGEST_THREADS = 3
     yield server
     server.stop()

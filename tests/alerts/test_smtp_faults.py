@@ -21,7 +21,7 @@ from alerts.job import JOB_NAME
 from alerts.models import Alert, Delivery, JobLock
 
 from ..factories import UserFactory, make_commitment
-from .smtp import SMTPServer
+from .smtp import SMTPServer, send_through
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,7 @@ EMAIL_TIMEOUT = 1  # seconds; the stalling server stays silent for 5
 def smtp_server(settings):
     """The test SMTP server, and Django's real SMTP backend pointed at it."""
     server = SMTPServer(stall_seconds=5 * EMAIL_TIMEOUT).start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = server.host
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_TIMEOUT = EMAIL_TIMEOUT
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "vigie@vigie.example.org"
+    send_through(server, settings, timeout=EMAIL_TIMEOUT)
     yield server
     server.stop()
 
