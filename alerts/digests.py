@@ -315,14 +315,19 @@ def digests_send(
         return result
     threads = 1 if backend is not None else min(settings.ALERT_DIGEST_THREADS, len(recipients))
     if threads <= 1:
-        _send_each(recipients, as_of=as_of, backend=backend, result=result)
-        return result
-    shares = [recipients[index::threads] for index in range(threads)]
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="digests") as pool:
-        for share in pool.map(functools.partial(_send_share, as_of=as_of), shares):
-            result.sent += share.sent
-            result.alerts += share.alerts
-            result.failures += share.failures
+        shares = [_send_each(recipients, as_of=as_of, backend=backend)]
+    else:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="digests") as pool:
+            shares = list(
+                pool.map(
+                    functools.partial(_send_share, as_of=as_of),
+                    [recipients[index::threads] for index in range(threads)],
+                )
+            )
+    for share in shares:
+        result.sent += share.sent
+        result.alerts += share.alerts
+        result.failures += share.failures
     result.failures.sort(key=lambda failure: failure.user_id)
     return result
 
@@ -330,20 +335,19 @@ def digests_send(
 def _send_share(recipients: list, *, as_of: datetime.date) -> DigestResult:
     """One thread's share of the recipients; its database connection is closed at the end
     (Django opens one per thread, and would otherwise leave it to the server to notice)."""
-    result = DigestResult()
     try:
-        _send_each(recipients, as_of=as_of, backend=None, result=result)
+        return _send_each(recipients, as_of=as_of, backend=None)
     finally:
         connections.close_all()
-    return result
 
 
 def _send_each(
-    recipients: list, *, as_of: datetime.date, backend: BaseEmailBackend | None, result
-) -> None:
+    recipients: list, *, as_of: datetime.date, backend: BaseEmailBackend | None
+) -> DigestResult:
     """Each recipient's digest through one mail connection, opened once."""
+    result = DigestResult()
     if not recipients:
-        return
+        return result
     backend = backend or get_connection(fail_silently=False)
     try:
         backend.open()
@@ -353,7 +357,7 @@ def _send_each(
             DigestFailure(user_id=user.pk, username=user.get_username(), error=str(error))
             for user in recipients
         ]
-        return
+        return result
     try:
         for user in recipients:
             try:
@@ -377,3 +381,4 @@ def _send_each(
             backend.close()
         except Exception:  # noqa: BLE001 - closing must not hide the run's outcome
             logger.exception("Could not close the mail connection")
+    return result

@@ -107,9 +107,7 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
         self.filterset = self.get_filterset()
         if self.filterset.is_bound and not self.filterset.is_valid():
             # Bad filter input: show the errors at the fields and no rows rather than guess.
-            self.count_key = None
             return Commitment.objects.none()
-        self.count_key = self.list_key()
         return SimpleLazyObject(self.rows_queryset)
 
     def list_key(self) -> str:
@@ -146,7 +144,7 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
             page_size,
             orphans=self.get_paginate_orphans(),
             allow_empty_first_page=self.get_allow_empty(),
-            count_key=self.count_key,
+            count_key=self.list_key(),
         )
         page = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg) or 1
         try:
