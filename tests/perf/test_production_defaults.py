@@ -5,7 +5,9 @@ nor keep the memory of one request forever."""
 import re
 import runpy
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 from tests.test_deploy import _settings_under
 
@@ -24,6 +26,30 @@ def test_database_connections_can_be_made_per_request_again():
     )
     assert "'CONN_MAX_AGE': 0" in values["DATABASES"]
     assert "'CONN_HEALTH_CHECKS': False" in values["DATABASES"]
+
+
+def test_postgresql_compiles_no_query_just_in_time_by_default():
+    values = _settings_under(
+        ["DATABASES"], SECRET_KEY="x", DATABASE_URL="postgres://vigie@127.0.0.1:5432/vigie"
+    )
+    assert "'options': '-c jit=off'" in values["DATABASES"]
+
+
+def test_the_database_url_can_turn_just_in_time_compilation_on_again():
+    values = _settings_under(
+        ["DATABASES"],
+        SECRET_KEY="x",
+        DATABASE_URL="postgres://vigie@127.0.0.1:5432/vigie?options=-c%20jit%3Don",
+    )
+    assert "'options': '-c jit=on'" in values["DATABASES"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_connections_to_postgresql_run_without_just_in_time_compilation():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
 
 
 def _gunicorn_options(text: str) -> str:
