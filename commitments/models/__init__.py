@@ -7,6 +7,7 @@ from .asks import Ask
 from .claims import Claim, ClaimQuerySet, Side
 from .commitment import (
     COMMITMENT_DEADLINE,
+    DIVERGING,
     STATUS_VALUES,
     ActiveCommitmentManager,
     Category,
@@ -41,6 +42,7 @@ __all__ = [
     "Event",
     "Side",
     "COMMITMENT_DEADLINE",
+    "DIVERGING",
     "STATUS_VALUES",
     "ActiveCommitmentManager",
     "Body",

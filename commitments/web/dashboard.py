@@ -80,10 +80,11 @@ def chase(*, as_of: datetime.date, since: datetime.date, first_visit: bool = Fal
         "waiting-longest",
         as_of,
         compute=lambda: list(
+            # Open, with an ask: each has one outstanding (not filtered on again, which would
+            # look the earliest ask up twice per commitment).
             Commitment.objects.open()
-            .filter(pk__in=asked)  # only those with an ask have one outstanding
+            .filter(pk__in=asked)
             .with_asks()
-            .filter(outstanding_since__isnull=False)
             .order_by("outstanding_since", "pk")
             .values_list("pk", flat=True)[:CHASE_WAITING_LIMIT]
         ),
