@@ -346,3 +346,55 @@ class TestClaimsAndAsks:
         assert list(Commitment.objects.to_check(D(2021, 1, 1))) == []
         assert list(Commitment.objects.to_check(D(2021, 1, 2))) == [commitment]
         assert list(Commitment.objects.to_check(D(2021, 1, 2), months=24)) == []
+
+
+class TestDivergingRule:
+    """``diverging()`` (the filter, the dashboard's count) and the ``diverging`` column agree:
+    the state's latest claim of a status decides; no such claim is never diverging."""
+
+    @pytest.fixture
+    def cases(self, db, source):
+        def claim(commitment, day, status, side="state", kind="status"):
+            Claim.objects.create(
+                commitment=commitment,
+                side=side,
+                kind=kind,
+                claimed_status=status if kind == "status" else "",
+                period_end=D(2021, 1, 1) if kind == "period" else None,
+                text="…",
+                made_on=day,
+                source=source,
+            )
+
+        made = {
+            name: make_commitment(status="in_progress")
+            for name in (
+                "no claim",
+                "coalition differs",
+                "state agrees",
+                "state differs",
+                "latest agrees",
+                "latest differs",
+                "a period only",
+            )
+        }
+        claim(made["coalition differs"], D(2022, 1, 1), "met", side="coalition")
+        claim(made["state agrees"], D(2022, 1, 1), "in_progress")
+        claim(made["state differs"], D(2022, 1, 1), "met")
+        claim(made["latest agrees"], D(2021, 1, 1), "met")
+        claim(made["latest agrees"], D(2022, 1, 1), "in_progress")
+        claim(made["latest differs"], D(2021, 1, 1), "in_progress")
+        claim(made["latest differs"], D(2022, 1, 1), "met")
+        claim(made["a period only"], D(2022, 1, 1), "", kind="period")
+        return made
+
+    def test_the_filter_and_the_column_agree(self, cases):
+        expected = {cases["state differs"].pk, cases["latest differs"].pk}
+        assert set(Commitment.objects.diverging().values_list("pk", flat=True)) == expected
+        column = Commitment.objects.with_state_claim().values_list("pk", "diverging")
+        assert {pk for pk, diverging in column if diverging} == expected
+        assert len(column) == len(cases)
+
+    def test_each_commitment_s_latest_claim_is_looked_up_once(self, cases):
+        sql = str(Commitment.objects.diverging().values("pk").query)
+        assert sql.count('FROM "commitments_claim"') == 1, sql
