@@ -348,6 +348,47 @@ def test_a_list_seen_again_is_not_even_built(overdue, editor_client, monkeypatch
     assert again.count(overdue.get_absolute_url()) == first.count(overdue.get_absolute_url())
 
 
+def test_a_filtered_list_seen_again_costs_what_the_unfiltered_one_does(
+    overdue, editor_client, monkeypatch
+):
+    """Seen again, the filters are not even validated (the cache holds what they gave): a
+    list filtered by body does not look its body up again, and reads no more than the
+    unfiltered list."""
+    from commitments.filters import CommitmentFilterSet
+
+    body = overdue.responsible_body
+    by_body = f"?responsible_body={body.pk}&status=not_started"
+
+    def queries_seen_again(query):
+        list_html(editor_client, query)
+        with CaptureQueriesContext(connection) as seen:
+            html = list_html(editor_client, query)
+        return [q["sql"] for q in seen.captured_queries], html
+
+    unfiltered, _ = queries_seen_again("")
+    filtered, html = queries_seen_again(by_body)
+    assert len(filtered) == len(unfiltered), filtered
+    assert not [sql for sql in filtered if 'FROM "commitments_body"' in sql]
+    assert overdue.get_absolute_url() in html
+    validated = []
+    is_valid = CommitmentFilterSet.is_valid
+    monkeypatch.setattr(
+        CommitmentFilterSet,
+        "is_valid",
+        lambda filterset: validated.append(1) or is_valid(filterset),
+    )
+    list_html(editor_client, by_body)
+    assert not validated
+
+
+def test_bad_filters_seen_again_still_show_their_errors_and_no_rows(overdue, editor_client):
+    query = "?due_after=not-a-date&status=in_progress"
+    first, again = list_html(editor_client, query), list_html(editor_client, query)
+    for html in (first, again):
+        assert overdue.get_absolute_url() not in html
+    assert again.count('aria-invalid="true"') == first.count('aria-invalid="true"') == 1
+
+
 def test_each_filter_has_its_count(db, editor_client):
     """The count is kept per list, day and filters, and shared by the pages and the orders
     of one list."""
