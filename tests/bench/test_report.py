@@ -91,6 +91,8 @@ def test_each_target_can_fail():
             }
         ),
     }
+    barely_slower = results(**{"list by body": page("list by body", 20.4, 2.04)})
+    assert "| no | list by status 0.75x, list by body 1.02x," in report.targets_table(barely_slower)
     for target, run in failing.items():
         judged = verdicts(run)
         assert judged[target] is False, target
