@@ -8,7 +8,8 @@ class CommitmentsConfig(AppConfig):
     verbose_name = _("Commitments")
 
     def ready(self):
-        from . import figures, search_index
+        from . import figures, news, search_index
 
         search_index.connect_signals()
+        news.connect_signals()
         figures.connect_signals()

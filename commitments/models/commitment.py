@@ -11,7 +11,7 @@ import functools
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -193,39 +193,12 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
         """Open commitments with asks, the longest outstanding first, then the rest."""
         return self.with_asks().order_by(models.F("outstanding_since").asc(nulls_last=True), "pk")
 
-    def with_last_news(self):
-        """Annotate ``last_news_on``: the latest of its last status change and last claim."""
-        from .claims import Claim
-        from .history import StatusChange
-
-        change = StatusChange.objects.filter(commitment=models.OuterRef("pk")).latest_first()
-        claim = Claim.objects.filter(commitment=models.OuterRef("pk")).latest_first()
-        last_change = models.Subquery(change.values("effective_date")[:1])
-        last_claim = models.Subquery(claim.values("made_on")[:1])
-        # GREATEST is NULL on SQLite as soon as one side is: fill each side with the other.
-        return self.annotate(
-            last_news_on=Greatest(
-                Coalesce(last_change, last_claim),
-                Coalesce(last_claim, last_change),
-            )
-        )
-
     def to_check(self, as_of: datetime.date, months: int | None = None):
         """Open commitments with no news (status change or claim) for ``months`` (the
-        ``NO_NEWS_MONTHS`` setting, 12 by default) before ``as_of``."""
-        from .claims import Claim
-        from .history import StatusChange
-
-        threshold = no_news_threshold(as_of, months)
-        # The same as ``with_last_news().filter(last_news_on__lt=threshold)`` (some news, none
-        # since the threshold), as index probes rather than four subqueries per commitment.
-        changes = StatusChange.objects.filter(commitment=models.OuterRef("pk"))
-        claims = Claim.objects.filter(commitment=models.OuterRef("pk"))
-        return (
-            self.open()
-            .filter(models.Exists(changes) | models.Exists(claims))
-            .exclude(models.Exists(changes.filter(effective_date__gte=threshold)))
-            .exclude(models.Exists(claims.filter(made_on__gte=threshold)))
+        ``NO_NEWS_MONTHS`` setting, 12 by default) before ``as_of``: some news, none since
+        the threshold (``last_news_on``, read from the index of the open commitments by it)."""
+        return self.filter(
+            COMMITMENT_DEADLINE.open_q(), last_news_on__lt=no_news_threshold(as_of, months)
         )
 
     def with_disputed(self):
@@ -240,7 +213,7 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
 
     def with_advocacy(self, as_of: datetime.date):
         """Every advocacy annotation a list row shows, in the same query."""
-        return self.with_state_claim().with_asks().with_last_news().with_disputed()
+        return self.with_state_claim().with_asks().with_disputed()
 
     def archived(self):
         """Commitments taken out of the lists (never deleted once they have history)."""
@@ -490,12 +463,27 @@ class Commitment(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Derived from the history and the claims (``commitments.news``), kept beside them for
+    # the "to check" count and filter: not the commitment's own data, so not in its
+    # version, its audit trail or its forms.
+    last_news_on = models.DateField(
+        _("last news"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The latest effective date of its status changes and date of its claims."),
+    )
+
     # ``objects`` is what every page, list, the API and the alert job see: archived
     # commitments left them. ``all_objects`` reaches them too (the admin, the history,
     # the commitment page, imports and seeds, which must never create a duplicate).
     objects = ActiveCommitmentManager()
     all_objects = CommitmentQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("historical commitment"), m2m_fields=["tags"])
+    history = HistoricalRecords(
+        verbose_name=_("historical commitment"),
+        m2m_fields=["tags"],
+        excluded_fields=["last_news_on"],
+    )
 
     class Meta:
         verbose_name = _("commitment")
@@ -534,6 +522,13 @@ class Commitment(models.Model):
                 fields=["due_date", "title", "id"],
                 name="commitment_open_by_due_date",
                 condition=Q(archived_at__isnull=True) & COMMITMENT_DEADLINE.open_q(),
+            ),
+            # "To check" (``to_check``): the open commitments by their last news, the condition
+            # written as that rule writes it.
+            models.Index(
+                fields=["last_news_on"],
+                name="commitment_open_by_last_news",
+                condition=COMMITMENT_DEADLINE.open_q(),
             ),
         ]
         constraints = [
@@ -588,12 +583,12 @@ class Commitment(models.Model):
         return deadlines.lateness(self.due_date, deadline.precision, as_of)
 
     def is_to_check(self, as_of: datetime.date | None = None, months: int | None = None) -> bool:
-        """Mirror of ``CommitmentQuerySet.to_check``, on the ``last_news_on`` annotation
-        (``with_last_news``): open, and no news since before the threshold."""
+        """Mirror of ``CommitmentQuerySet.to_check``: open, and no news since before the
+        threshold."""
         as_of = as_of or timezone.localdate()
         return lacks_news(
             is_final=self.is_final,
-            last_news_on=getattr(self, "last_news_on", None),
+            last_news_on=self.last_news_on,
             threshold=no_news_threshold(as_of, months),
         )
 

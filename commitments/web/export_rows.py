@@ -81,7 +81,6 @@ def _records_of(ids: Sequence[int], as_of: datetime.date) -> list[dict]:
         .with_days_overdue(as_of)
         .with_state_claim()
         .with_asks()
-        .with_last_news()
         .with_latest_change_id()
         .order_by()
         .values(*EXPORT_FIELDS)
