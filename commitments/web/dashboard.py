@@ -176,22 +176,29 @@ def _latest_changes() -> list:
 
 
 def _bodies(as_of: datetime.date) -> list[dict]:
-    rules, owed = COMMITMENT_DEADLINE, "commitments_owed__"
-    return figures.cached(
-        "bodies",
-        as_of,
-        compute=lambda: list(
-            Body.objects.annotate(
-                total=Count("commitments_owed"),
-                open=Count("commitments_owed", filter=rules.open_q(owed)),
-                overdue=Count("commitments_owed", filter=rules.overdue_q(as_of, owed)),
-                met=Count("commitments_owed", filter=Q(commitments_owed__status=Status.MET)),
+    """Per responsible body, its commitments in the lists (not archived: each row links to the
+    list of the body's commitments, and counts what it shows), still owed, overdue and met."""
+    rules = COMMITMENT_DEADLINE
+
+    def compute():
+        # Counted from the index of the listed commitments by body alone (it ends with their
+        # status), then named: joined to the bodies, SQLite grouped by their names as well.
+        counts = (
+            Commitment.objects.order_by()
+            .values("responsible_body")
+            .annotate(
+                total=Count("pk"),
+                open=Count("pk", filter=rules.open_q()),
+                overdue=Count("pk", filter=rules.overdue_q(as_of)),
+                met=Count("pk", filter=Q(status=Status.MET)),
             )
-            .filter(total__gt=0)
-            .order_by("-overdue", "-open", "name")
-            .values("pk", "name", "acronym", "total", "open", "overdue", "met")
-        ),
-    )
+        )
+        by_body = {row.pop("responsible_body"): row for row in counts}
+        names = Body.objects.filter(pk__in=by_body).values("pk", "name", "acronym")
+        rows = [{**body, **by_body[body["pk"]]} for body in names]
+        return sorted(rows, key=lambda row: (-row["overdue"], -row["open"], row["name"]))
+
+    return figures.cached("bodies", as_of, compute=compute)
 
 
 @require_GET

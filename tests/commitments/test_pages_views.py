@@ -256,6 +256,35 @@ def test_dashboard_sections(viewer_client, editor, english):
     assert "{% block" not in html
 
 
+def test_dashboard_counts_per_body_what_the_body_s_list_shows(viewer_client, english):
+    """Each body's row links to the list of its commitments: an archived one, which left the
+    lists, is not counted there either."""
+    from commitments.services.lifecycle import commitment_archive
+
+    body = BodyFactory(name="Ministère de l'Intérieur")
+    late = make_commitment(responsible_body=body, due_date=datetime.date(2020, 1, 1))
+    make_commitment(responsible_body=body, status=Commitment.Status.MET)
+    archived = make_commitment(responsible_body=body, due_date=datetime.date(2020, 1, 1))
+    commitment_archive(commitment=archived, expected_version=archived.version)
+    only_archived = BodyFactory(name="Organe disparu")
+    gone = make_commitment(responsible_body=only_archived)
+    commitment_archive(commitment=gone, expected_version=gone.version)
+
+    rows = {row["pk"]: row for row in viewer_client.get("/").context["bodies"]}
+    row = rows[body.pk]
+    assert (row["name"], row["total"], row["open"], row["overdue"], row["met"]) == (
+        "Ministère de l'Intérieur",
+        2,
+        1,
+        1,
+        1,
+    )
+    assert only_archived.pk not in rows
+    listed = viewer_client.get(reverse("commitments:list") + f"?responsible_body={body.pk}")
+    assert listed.context["paginator"].count == row["total"]
+    assert late.get_absolute_url() in listed.content.decode()
+
+
 def test_dashboard_overdue_list_is_capped_with_a_link(viewer_client, english):
     for n in range(12):
         make_commitment(due_date=days(-1 - n))
