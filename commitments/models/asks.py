@@ -25,7 +25,11 @@ class Ask(models.Model):
         RECOMMENDATION = "recommendation", _("Recommendation")
 
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.CASCADE, related_name="asks", verbose_name=_("commitment")
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="asks",
+        verbose_name=_("commitment"),
+        db_index=False,  # ``ask_commitment_first`` begins with it
     )
     body = models.ForeignKey(
         Body,
@@ -57,6 +61,11 @@ class Ask(models.Model):
         verbose_name = _("ask")
         verbose_name_plural = _("asks")
         ordering = ["made_on", "pk"]
+        indexes = [
+            # A commitment's asks by date: the earliest one ("outstanding since", the asks
+            # waiting longest) is the first entry, not the least of all its asks.
+            models.Index(fields=["commitment", "made_on"], name="ask_commitment_first"),
+        ]
 
     def __str__(self) -> str:
         return self.text

@@ -64,7 +64,6 @@ def chase(
     diverging = Commitment.all_objects.filter(pk__in=claimed).diverging().values("pk")
     to_check = Commitment.all_objects.to_check(as_of).values("pk")
     asked = Ask.objects.values("commitment")
-    waiting = Commitment.all_objects.open().filter(pk__in=asked)
     counts = figures.cached(
         "chase",
         as_of,
@@ -74,7 +73,9 @@ def chase(
                 lapsed=Count("pk", filter=Q(pk__in=lapsed)),
                 due=Count("pk", filter=Q(pk__in=due)),
                 diverging=Count("pk", filter=Q(pk__in=diverging)),
-                waiting=Count("pk", filter=Q(pk__in=waiting.values("pk"))),
+                # Open, with an ask: the status read in the same scan (a list of the open
+                # commitments with asks, built apart, read the whole table on PostgreSQL).
+                waiting=Count("pk", filter=Q(pk__in=asked) & rules.open_q()),
                 to_check=Count("pk", filter=Q(pk__in=to_check)),
             ),
             # A statement of its own: a condition on the commitment's own columns in the
