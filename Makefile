@@ -102,4 +102,4 @@ restore: $(VENV)/.installed-app
 		Commitment.objects.exists() and sys.exit('Refusing: the database already has data.')"
 	SIMPLE_HISTORY_ENABLED=0 $(BIN)/python manage.py loaddata $(FILE)
 	$(BIN)/python manage.py rebuild_search_index
-	$(BIN)/python manage.py refresh_last_news
+	$(BIN)/python manage.py refresh_advocacy_facts

@@ -41,8 +41,8 @@ from django.utils import timezone
 
 from accounts.roles import ADMINISTRATORS, EDITORS
 from alerts.models import Alert, AlertKind, CloseReason, Delivery, Watch
+from commitments import advocacy_facts, search_index
 from commitments import deadlines as rules
-from commitments import news, search_index
 from commitments.models import (
     Ask,
     Body,
@@ -264,7 +264,7 @@ def generate(size: int, *, seed: int = 12, today: datetime.date | None = None, v
         _second_factor()
         # The search documents, as every write through Django would have kept them.
         written_documents = search_index.rebuild_all()
-        news.refresh_all()
+        advocacy_facts.refresh_all()
         if verbose:
             print(f"  {written_documents} search documents", flush=True)
     finally:

@@ -8,8 +8,8 @@ class CommitmentsConfig(AppConfig):
     verbose_name = _("Commitments")
 
     def ready(self):
-        from . import figures, news, search_index
+        from . import advocacy_facts, figures, search_index
 
         search_index.connect_signals()
-        news.connect_signals()
+        advocacy_facts.connect_signals()
         figures.connect_signals()

@@ -1,4 +1,4 @@
-"""Each commitment's last news kept on it (``commitments.news``), computed here for the
+"""Each commitment's last news kept on it (``commitments.advocacy_facts``), computed here for the
 commitments that exist, with an index of the open commitments by it ("to check")."""
 
 import types
@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 def compute_last_news(apps, schema_editor):
-    from commitments import news
+    from commitments import advocacy_facts
 
     historical = types.SimpleNamespace(
         **{
@@ -15,7 +15,7 @@ def compute_last_news(apps, schema_editor):
             for name in ("Commitment", "Claim", "StatusChange")
         }
     )
-    news.refresh_all(historical)
+    historical.Commitment._base_manager.update(last_news_on=advocacy_facts.last_news(historical))
 
 
 class Migration(migrations.Migration):

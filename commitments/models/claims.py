@@ -106,9 +106,9 @@ class Claim(models.Model):
         verbose_name_plural = _("claims")
         ordering = ["made_on", "pk"]
         indexes = [
-            # The state's latest claim of a status, per commitment (``with_state_claim``: the
-            # "diverging" column, filter and count): one probe per commitment, read from the
-            # index alone, instead of reading and sorting each of its claims.
+            # The state's latest claim of a status, per commitment
+            # (``advocacy_facts.state_claimed_status``): one probe per commitment, read from
+            # the index alone, instead of reading and sorting each of its claims.
             models.Index(
                 fields=["commitment", "-made_on", "-id", "claimed_status"],
                 name="claim_state_status_latest",

@@ -17,7 +17,6 @@ from commitments.models import (
     COMMITMENT_DEADLINE,
     Ask,
     Body,
-    Claim,
     Commitment,
     Deadline,
     Status,
@@ -59,9 +58,7 @@ def chase(
     rules = COMMITMENT_DEADLINE
     lapsed = Deadline.objects.lapsed_between(since, as_of).values("commitment")
     due = Deadline.objects.due_within(CHASE_DUE_DAYS, as_of).values("commitment")
-    # Only a commitment with a state's claim of a status can diverge: the others are not read.
-    claimed = Claim.objects.by_state().about_status().values("commitment")
-    diverging = Commitment.all_objects.filter(pk__in=claimed).diverging().values("pk")
+    diverging = Commitment.all_objects.diverging().values("pk")
     to_check = Commitment.all_objects.to_check(as_of).values("pk")
     asked = Ask.objects.values("commitment")
     counts = figures.cached(

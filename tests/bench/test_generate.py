@@ -115,3 +115,16 @@ def test_claims_asks_alerts_and_owners(generated):
         delivery = Delivery.objects.get(alert=alert)
         assert delivery.user_id == alert.commitment.owner_id
         assert delivery.notified_at is not None
+
+
+def test_each_commitment_s_advocacy_facts_are_kept(generated):
+    """As every write through Django would have kept them (``advocacy_facts``)."""
+    from commitments import advocacy_facts
+
+    rows = Commitment.all_objects.annotate(
+        news=advocacy_facts.last_news(), claimed=advocacy_facts.state_claimed_status()
+    ).values_list("last_news_on", "news", "state_claimed_status", "claimed")
+    assert all(kept == computed for kept, computed, _s, _c in rows)
+    assert all(kept == computed for _n, _c, kept, computed in rows)
+    assert all(news is not None for news, *_ in rows)
+    assert any(claimed is not None for *_, claimed in rows)

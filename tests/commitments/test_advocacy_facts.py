@@ -1,5 +1,6 @@
-"""Each commitment's last news (``commitments.news``): the latest of its status changes and
-claims, kept on it through every write, and what "to check" reads."""
+"""What each commitment's advocacy columns read (``commitments.advocacy_facts``), kept on it
+through every write: its last news (the latest of its status changes and claims: "to check")
+and the state's latest claimed status ("diverging")."""
 
 import datetime
 
@@ -7,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from commitments import news
+from commitments import advocacy_facts
 from commitments.models import Claim, Commitment, Status
 from commitments.services.evidence import claim_delete, claim_record
 from commitments.services.status import status_change_record
@@ -27,14 +28,21 @@ def last_news(commitment) -> datetime.date | None:
     return Commitment.all_objects.values_list("last_news_on", flat=True).get(pk=commitment.pk)
 
 
-def record_claim(commitment, made_on, claim=None):
+def state_claim(commitment) -> str | None:
+    return Commitment.all_objects.values_list("state_claimed_status", flat=True).get(
+        pk=commitment.pk
+    )
+
+
+def record_claim(commitment, made_on, claim=None, side="state", status=None):
     commitment.refresh_from_db()
     return claim_record(
         commitment=commitment,
         claim=claim,
         data={
-            "side": "state",
-            "kind": "statement",
+            "side": side,
+            "kind": "status" if status else "statement",
+            "claimed_status": status or "",
             "text": "Le plan est en préparation.",
             "made_on": made_on,
             "source": SourceFactory(),
@@ -76,12 +84,45 @@ def test_the_latest_of_the_history_and_the_claims(commitment):
     assert last_news(commitment) == D(2022, 9, 1)
 
 
+def test_the_state_s_latest_claim_of_a_status(commitment):
+    assert state_claim(commitment) is None
+    record_claim(commitment, D(2022, 1, 1), status=Status.MET)
+    assert state_claim(commitment) == Status.MET
+    assert list(Commitment.objects.diverging()) == [commitment]
+    # The coalition's claims, and the state's statements, are not the state's status claims.
+    record_claim(commitment, D(2023, 1, 1), side="coalition", status=Status.NOT_STARTED)
+    record_claim(commitment, D(2023, 2, 1))
+    assert state_claim(commitment) == Status.MET
+    # A later one decides; corrected to an earlier day, the other decides again.
+    later = record_claim(commitment, D(2023, 3, 1), status=Status.NOT_STARTED)
+    assert state_claim(commitment) == Status.NOT_STARTED
+    assert list(Commitment.objects.diverging()) == []
+    record_claim(commitment, D(2021, 1, 1), claim=later, status=Status.NOT_STARTED)
+    assert state_claim(commitment) == Status.MET
+    # The status of record moves, the claim stays: compared when read.
+    record_change(commitment, Status.MET, D(2024, 1, 1))
+    assert state_claim(commitment) == Status.MET
+    assert list(Commitment.objects.diverging()) == []
+    for claim in Claim.objects.all():
+        commitment.refresh_from_db()
+        claim_delete(claim=claim, expected_version=commitment.version)
+    assert state_claim(commitment) is None
+
+
+def test_a_commitment_saved_from_an_older_copy_keeps_its_facts(commitment):
+    copy = Commitment.all_objects.get(pk=commitment.pk)
+    record_claim(commitment, D(2023, 5, 2), status=Status.MET)
+    copy.is_public = True
+    copy.save()
+    assert (last_news(commitment), state_claim(commitment)) == (D(2023, 5, 2), Status.MET)
+
+
 def test_keeping_it_is_no_change_of_the_commitment(commitment):
     """Derived data: no new version, no audit-trail entry, whoever refreshes it."""
     commitment.refresh_from_db()
     version, trail = commitment.version, commitment.history.count()
-    news.refresh([commitment.pk])
-    news.refresh_all()
+    advocacy_facts.refresh([commitment.pk])
+    advocacy_facts.refresh_all()
     commitment.refresh_from_db()
     assert (commitment.version, commitment.history.count()) == (version, trail)
 
@@ -105,8 +146,11 @@ def test_a_commitment_is_to_check_after_a_year_without_news(commitment):
 
 def test_written_behind_django_s_back_the_command_recomputes_it(commitment, capsys):
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE commitments_commitment SET last_news_on = NULL")
+        cursor.execute(
+            "UPDATE commitments_commitment SET last_news_on = NULL, state_claimed_status = 'met'"
+        )
     assert last_news(commitment) is None
-    call_command("refresh_last_news")
+    call_command("refresh_advocacy_facts")
     assert last_news(commitment) == D(2020, 1, 1)
-    assert "Last news recomputed for 1 commitments." in capsys.readouterr().out
+    assert state_claim(commitment) is None
+    assert "Advocacy facts recomputed for 1 commitments." in capsys.readouterr().out
