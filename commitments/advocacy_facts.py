@@ -29,21 +29,11 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.db.models.functions import Coalesce, Greatest
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
+
+from .derived_data import PROJECT_MODELS, on_save_and_delete
 
 CHUNK_SIZE = 500
-
-
-class _ProjectModels:
-    """The project's own models (a migration passes its historical ones instead)."""
-
-    def __getattr__(self, name):
-        from . import models as project_models
-
-        return getattr(project_models, name)
-
-
-PROJECT_MODELS = _ProjectModels()
 
 
 def last_news(models_=PROJECT_MODELS) -> models.Expression:
@@ -66,9 +56,7 @@ def last_news(models_=PROJECT_MODELS) -> models.Expression:
 def state_claimed_status(models_=PROJECT_MODELS) -> models.Expression:
     """The status of the state's latest claim of a status (by date, then as recorded)."""
     return models.Subquery(
-        models_.Claim.objects.filter(
-            commitment=models.OuterRef("pk"), side="state", kind="status"
-        )
+        models_.Claim.objects.filter(commitment=models.OuterRef("pk"), side="state", kind="status")
         .order_by("-made_on", "-pk")
         .values("claimed_status")[:1]
     )
@@ -115,7 +103,4 @@ def connect_signals() -> None:
 
     uid = "commitments.advocacy_facts"
     post_save.connect(_commitment_saved, sender=Commitment, dispatch_uid=f"{uid}.commitment")
-    for model in (StatusChange, Claim):
-        name = model.__name__
-        post_save.connect(_written, sender=model, dispatch_uid=f"{uid}.save.{name}")
-        post_delete.connect(_written, sender=model, dispatch_uid=f"{uid}.delete.{name}")
+    on_save_and_delete(_written, (StatusChange, Claim), uid)

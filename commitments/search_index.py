@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
+from .derived_data import PROJECT_MODELS, on_save_and_delete
 from .search import fold
 
 # The commitment's own fields a search reads (``documents``).
@@ -99,19 +100,6 @@ def documents(ids: Iterable[int], models) -> list:
         )
         for pk, title, key, summary, *bodies in rows
     ]
-
-
-class _ProjectModels:
-    """The project's own models, looked up when first needed (this module is imported by the
-    models' app before they are ready)."""
-
-    def __getattr__(self, name):
-        from . import models
-
-        return getattr(models, name)
-
-
-PROJECT_MODELS = _ProjectModels()
 
 
 def refresh(ids: Iterable[int], models=PROJECT_MODELS) -> int:
@@ -256,10 +244,7 @@ def connect_signals() -> None:
 
     uid = "commitments.search_index"
     post_save.connect(_commitment_saved, sender=Commitment, dispatch_uid=f"{uid}.commitment")
-    for model in (Citation, StatusChange):
-        name = model.__name__
-        post_save.connect(_child_written, sender=model, dispatch_uid=f"{uid}.save.{name}")
-        post_delete.connect(_child_written, sender=model, dispatch_uid=f"{uid}.delete.{name}")
+    on_save_and_delete(_child_written, (Citation, StatusChange), uid)
     m2m_changed.connect(
         _history_sources_changed,
         sender=StatusChange.sources.through,
