@@ -192,9 +192,10 @@ def _bodies(as_of: datetime.date) -> list[dict]:
             )
         )
         by_body = {row.pop("responsible_body"): row for row in counts}
-        names = Body.objects.filter(pk__in=by_body).values("pk", "name", "acronym")
-        rows = [{**body, **by_body[body["pk"]]} for body in names]
-        return sorted(rows, key=lambda row: (-row["overdue"], -row["open"], row["name"]))
+        # By name as the database collates names, then (a stable sort) most overdue first.
+        names = Body.objects.filter(pk__in=by_body).order_by("name", "pk")
+        rows = [{**body, **by_body[body["pk"]]} for body in names.values("pk", "name", "acronym")]
+        return sorted(rows, key=lambda row: (-row["overdue"], -row["open"]))
 
     return figures.cached("bodies", as_of, compute=compute)
 

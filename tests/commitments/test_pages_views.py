@@ -285,6 +285,20 @@ def test_dashboard_counts_per_body_what_the_body_s_list_shows(viewer_client, eng
     assert late.get_absolute_url() in listed.content.decode()
 
 
+def test_dashboard_bodies_most_overdue_first_then_most_owed_then_by_name(viewer_client):
+    late = datetime.date(2020, 1, 1)
+    names = ["Zèbre", "Abeille", "Éléphant", "Castor"]
+    bodies = {name: BodyFactory(name=name) for name in names}
+    for name, overdue, owed in (("Zèbre", 2, 0), ("Abeille", 1, 1), ("Castor", 1, 1)):
+        for _n in range(overdue):
+            make_commitment(responsible_body=bodies[name], due_date=late)
+        for _n in range(owed):
+            make_commitment(responsible_body=bodies[name])
+    make_commitment(responsible_body=bodies["Éléphant"], due_date=late)
+    rows = viewer_client.get("/").context["bodies"]
+    assert [row["name"] for row in rows] == ["Zèbre", "Abeille", "Castor", "Éléphant"]
+
+
 def test_dashboard_overdue_list_is_capped_with_a_link(viewer_client, english):
     for n in range(12):
         make_commitment(due_date=days(-1 - n))
