@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .deadlines import DatePrecision
-from .models import DIVERGING, Body, Category, Commitment, Deadline, Status, Tag
+from .models import Body, Category, Commitment, Deadline, Status, Tag
 
 ORDERING_FIELDS = (
     ("title", "title"),
@@ -201,7 +201,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     def filter_diverging(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(DIVERGING) if value else queryset.filter(diverging=False)
+        return queryset.filter(diverging=value)
 
     def filter_to_check(self, queryset, name, value):
         if value is None:

@@ -7,7 +7,6 @@ from .asks import Ask
 from .claims import Claim, ClaimQuerySet, Side
 from .commitment import (
     COMMITMENT_DEADLINE,
-    DIVERGING,
     STATUS_VALUES,
     ActiveCommitmentManager,
     Category,
@@ -42,7 +41,6 @@ __all__ = [
     "Event",
     "Side",
     "COMMITMENT_DEADLINE",
-    "DIVERGING",
     "STATUS_VALUES",
     "ActiveCommitmentManager",
     "Body",

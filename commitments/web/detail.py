@@ -185,9 +185,8 @@ def detail_context(request, commitment) -> dict:
         for claim in commitment.claim_rows
         if claim.side == Claim.Side.STATE and claim.kind == Claim.Kind.STATUS
     ]
-    # The latest, as ``with_state_claim`` takes it (latest_first: made_on, then pk).
+    # The latest, as ``advocacy_facts.state_claimed_status`` takes it (made_on, then pk).
     state_claim = max(state_claims, key=lambda c: (c.made_on, c.pk), default=None)
-    last_news = getattr(commitment, "last_news_on", None)
     first_ask = commitment.ask_rows[0] if commitment.ask_rows else None
     return {
         "as_of": as_of,
@@ -200,7 +199,7 @@ def detail_context(request, commitment) -> dict:
             Status(commitment.state_claimed_status).label if commitment.state_claimed_status else ""
         ),
         "first_ask": first_ask if commitment.outstanding_since else None,
-        "last_news_on": last_news,
+        "last_news_on": commitment.last_news_on,
         "to_check": commitment.is_to_check(as_of),
         "no_news_threshold": no_news_threshold(as_of),
         "backing_sources": backing_sources(commitment),
