@@ -184,9 +184,12 @@ class FilteredCommitmentsMixin(PermissionRequiredMixin):
             search_text=self.request.GET.get("search", ""),
             # The filter form, the bulk form and the table read the same for everyone with the
             # same rights until the next write: their HTML is kept per generation of the data
-            # (``figures``), like the dashboard's panels. The forms list every body and staff
-            # member (hundreds of options); the table's rows carry a dozen subqueries each.
+            # (``figures``), like the dashboard's panels. The table's rows carry a dozen
+            # subqueries each; the forms list every body, staff member and tag (hundreds of
+            # options), which a status change, a claim or an ask leaves as they are: the forms
+            # are kept per generation of that reference data.
             fragments_generation=figures.generation(),
+            forms_generation=figures.reference_generation(),
             fragments_seconds=settings.FIGURES_CACHE_SECONDS,
             can_update_status=self.request.user.has_perm(STATUS_PERMISSION),
             **saved_views_context(self.request, self.saved_view_kind),

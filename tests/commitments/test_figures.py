@@ -251,6 +251,96 @@ def test_a_renamed_body_and_a_new_staff_member_show_in_the_lists_at_once(overdue
         assert "Yanis Haddad" in html
 
 
+def form_reads(queries) -> list[str]:
+    """The statements that read what the lists' forms offer: bodies, staff, tags."""
+    offered = ('FROM "commitments_body"', 'FROM "accounts_user" ORDER BY', 'FROM "commitments_tag"')
+    return [
+        q["sql"]
+        for q in queries
+        # The table's rows read their own tags (through ``commitment_tags``), not every tag.
+        if any(table in q["sql"] for table in offered) and "commitment_tags" not in q["sql"]
+    ]
+
+
+def write_a_commitment_record(kind, commitment, editor, source, body):
+    """A write of one of the commitment's own records, citing what already exists."""
+    from ..factories import make_ask, make_claim, make_deadline
+
+    if kind == "status change":
+        status_change_record(
+            commitment=commitment,
+            new_status=Status.IN_PROGRESS,
+            effective_date=TODAY,
+            author=editor,
+            note="Relancé",
+            sources=[source],
+            expected_version=commitment.version,
+            origin=StatusChange.Origin.WEB,
+            today=TODAY,
+        )
+    elif kind == "claim":
+        make_claim(commitment, source=source, today=TODAY)
+    elif kind == "ask":
+        make_ask(commitment, source=source, body=body, today=TODAY)
+    elif kind == "deadline":
+        make_deadline(commitment, date=TODAY + datetime.timedelta(days=9), today=TODAY)
+    else:
+        commitment.refresh_from_db()
+        commitment_save(
+            commitment=commitment,
+            data={"title": "Mécanisme national d'orientation (renommé)"},
+            expected_version=commitment.version,
+            author=editor,
+            origin=StatusChange.Origin.WEB,
+        )
+
+
+@pytest.mark.parametrize("kind", ["status change", "claim", "ask", "deadline", "commitment"])
+def test_a_write_of_a_commitment_record_keeps_the_lists_forms(overdue, editor, editor_client, kind):
+    """The forms offer reference data only: after a status change, a claim, an ask, a
+    deadline or an edit of a commitment, the table is built again, the forms are not."""
+    from ..factories import BodyFactory
+
+    source, body = SourceFactory(title="Rapport du GRETA"), BodyFactory(name="GRETA")
+    before = list_html(editor_client)
+    write_a_commitment_record(kind, overdue, editor, source, body)
+    with CaptureQueriesContext(connection) as queries:
+        after = list_html(editor_client)
+    assert row_reads(queries), "the table was not built again"
+    assert not form_reads(queries), form_reads(queries)
+    filters = after[after.index('<details class="filters"') : after.index("</details>")]
+    assert filters in before
+
+
+def test_a_new_tag_shows_in_the_lists_at_once(overdue, editor_client):
+    """A new tag is a new choice: the forms are built again (bodies and staff members:
+    ``test_a_renamed_body_and_a_new_staff_member_show_in_the_lists_at_once``)."""
+    from ..factories import TagFactory
+
+    list_html(editor_client)
+    TagFactory(name="Mineurs non accompagnés")
+    assert "Mineurs non accompagnés" in list_html(editor_client)
+
+
+def test_reference_data_has_its_own_generation(overdue, editor):
+    """Which writes start a new generation of the forms' choices: any but the records of a
+    commitment and the sources (and their history), so that a model added later counts as
+    reference data."""
+    from ..factories import BodyFactory, TagFactory, make_claim
+
+    data, reference = figures.generation(), figures.reference_generation()
+    make_claim(overdue, source=SourceFactory(), today=TODAY)
+    assert figures.generation() != data
+    assert figures.reference_generation() == reference
+    for write in (BodyFactory, TagFactory):
+        write()
+        assert figures.reference_generation() != reference
+        reference = figures.reference_generation()
+    editor.first_name = "Maëlle"
+    editor.save()
+    assert figures.reference_generation() != reference
+
+
 def test_each_query_and_language_has_its_own_filter_form(overdue, editor_client):
     """The form shows the filters in use and their errors: one copy per query string."""
     assert 'value="mecanisme"' not in list_html(editor_client)
