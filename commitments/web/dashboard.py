@@ -56,28 +56,21 @@ def chase(
     staff owner.
     """
     rules = COMMITMENT_DEADLINE
-    lapsed = Deadline.objects.lapsed_between(since, as_of).values("commitment")
-    due = Deadline.objects.due_within(CHASE_DUE_DAYS, as_of).values("commitment")
-    diverging = Commitment.all_objects.diverging().values("pk")
-    to_check = Commitment.all_objects.to_check(as_of).values("pk")
     asked = Ask.objects.values("commitment")
     counts = figures.cached(
         "chase",
         as_of,
         since,
+        # A statement per count, each read from an index of its own: in one aggregate over
+        # every commitment, they cost 150 ms at 100,000 commitments (one scan, a lookup per
+        # row for each count), about 50 ms apart.
         compute=lambda: {
-            **Commitment.objects.aggregate(
-                lapsed=Count("pk", filter=Q(pk__in=lapsed)),
-                due=Count("pk", filter=Q(pk__in=due)),
-                diverging=Count("pk", filter=Q(pk__in=diverging)),
-                # Open, with an ask: the status read in the same scan (a list of the open
-                # commitments with asks, built apart, read the whole table on PostgreSQL).
-                waiting=Count("pk", filter=Q(pk__in=asked) & rules.open_q()),
-                to_check=Count("pk", filter=Q(pk__in=to_check)),
-            ),
-            # A statement of its own: a condition on the commitment's own columns in the
-            # aggregate above made SQLite read every row of the table (140 ms at 100,000
-            # commitments) where the index of owners gives the count (16 ms).
+            "lapsed": Deadline.objects.lapsed_between(since, as_of).listed_commitments_count(),
+            "due": Deadline.objects.due_within(CHASE_DUE_DAYS, as_of).listed_commitments_count(),
+            "diverging": Commitment.objects.diverging().count(),
+            # Open, with an ask.
+            "waiting": Commitment.objects.filter(Q(pk__in=asked) & rules.open_q()).count(),
+            "to_check": Commitment.objects.to_check(as_of).count(),
             "unowned": Commitment.objects.filter(Q(owner__isnull=True) & rules.open_q()).count(),
         },
     )

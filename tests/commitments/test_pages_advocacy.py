@@ -295,6 +295,33 @@ def test_coming_due_counts_every_kind_of_deadline(viewer_client, today):
     assert counts["due"] == 1
 
 
+def test_coming_due_and_lapsed_count_each_listed_commitment_once(viewer_client, today):
+    """Counted from the deadlines: a commitment with two deadlines due is one commitment; an
+    archived one, a met deadline and a "not before" date are not counted; the lists agree."""
+    from django.utils import timezone
+
+    from commitments.models import Commitment
+
+    twice = make_commitment(title="Deux étapes")
+    make_deadline(twice, date=AS_OF + datetime.timedelta(days=5), label="Étape 1")
+    make_deadline(twice, date=AS_OF + datetime.timedelta(days=20), label="Étape 2")
+    make_deadline(twice, date=AS_OF - datetime.timedelta(days=2), label="Étape 0")
+    make_deadline(twice, date=AS_OF - datetime.timedelta(days=3), label="Étape -1")
+    archived = make_commitment(title="Archivé")
+    make_deadline(archived, date=AS_OF + datetime.timedelta(days=5), label="Étape")
+    make_deadline(archived, date=AS_OF - datetime.timedelta(days=2), label="Étape")
+    Commitment.all_objects.filter(pk=archived.pk).update(archived_at=timezone.now())
+    met = make_commitment(title="Tenu")
+    make_deadline(met, date=AS_OF + datetime.timedelta(days=5), label="Étape", met_on=AS_OF)
+    floor = make_commitment(title="Pas avant")
+    make_deadline(floor, date=AS_OF + datetime.timedelta(days=5), label="Étape", bound="not_before")
+    counts, _html = chase(viewer_client)
+    assert (counts["due"], counts["lapsed"]) == (1, 1)
+    for key in ("due", "lapsed"):
+        listed = viewer_client.get(counts["urls"][key]).context["commitments"]
+        assert [c.title for c in listed] == ["Deux étapes"], key
+
+
 # --- Lists and exports --------------------------------------------------------------------
 
 
