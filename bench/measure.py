@@ -365,6 +365,9 @@ def summarise(page_list, measured) -> list[dict]:
             "statuses": sorted({s["status"] for s in timings}),
             "failures": sum(s["status"] != 200 for s in timings),
             "samples": len(timings),
+            # Each request's time in the order measured, one per round for the interleaved
+            # pages: what compares two pages round by round (``report``).
+            "rounds_ms": [round(s["total"] * 1000, 2) for s in timings],
         }
         if page["name"] == "ceiling":
             ceiling = median

@@ -3,8 +3,9 @@
 from bench import report
 
 
-def page(name, median_ms, ratio, ttfb_ms=None, statuses=(200,), failures=0):
+def page(name, median_ms, ratio, ttfb_ms=None, statuses=(200,), failures=0, rounds=None):
     return {
+        "rounds_ms": rounds,
         "page": name,
         "median_ms": median_ms,
         "p95_ms": median_ms,
@@ -104,6 +105,35 @@ def test_each_target_can_fail():
     slow_job = results()
     slow_job["check_deadlines"]["runs"][0]["seconds"] = 16
     assert verdicts(slow_job)["check_deadlines: first run within 15 s"] is False
+
+
+def test_a_filtered_list_is_slower_when_it_is_in_every_round():
+    """Two pages doing the same work differ by noise: a filtered list is judged slower when
+    it was slower than the unfiltered one in each of at least five rounds (a sign test),
+    not when its median alone is higher."""
+    target = "a filtered list never slower than the unfiltered one (x unfiltered)"
+    unfiltered = page("list, first page", 20, 2.0, rounds=[20, 22, 20, 18, 20])
+
+    def run(rounds):
+        median = sorted(rounds)[len(rounds) // 2]
+        filtered = page("list by body", median, median / 10, rounds=rounds)
+        return results(**{"list, first page": unfiltered, "list by body": filtered})
+
+    noise = run([20.8, 21.6, 19.8, 19.0, 20.4])  # median 1.02x, slower in 3 rounds of 5
+    assert verdicts(noise)[target] is True
+    assert "list by body 1.02x (slower in 3 of 5 rounds)" in report.targets_table(noise)
+    slower = run([21.0, 22.4, 20.6, 18.8, 20.2])  # slower in every round
+    assert verdicts(slower)[target] is False
+    assert "list by body 1.03x (slower in 5 of 5 rounds)" in report.targets_table(slower)
+    faster_median = run([19.0, 22.4, 19.6, 18.8, 19.8])  # 0.98x: never slower
+    assert verdicts(faster_median)[target] is True
+    too_few = results(
+        **{
+            "list, first page": page("list, first page", 20, 2.0, rounds=[20, 22, 20]),
+            "list by body": page("list by body", 20.8, 2.08, rounds=[20.8, 21.6, 19.8]),
+        }
+    )
+    assert verdicts(too_few)[target] is False  # three rounds prove nothing: the medians
 
 
 def test_what_a_run_did_not_measure_is_said():
