@@ -7,15 +7,20 @@
   or NULL. The commitment diverges when it differs from the status of record
   (``CommitmentQuerySet.diverging``), compared when read, so that a status change needs no
   refresh here.
+- ``first_asked_on``: the date of its earliest ask, or NULL. An open commitment with one is
+  waiting since then (``CommitmentQuerySet.waiting``; "open" also read when counted).
 
-Both are read at every dashboard and in every list row: kept on the commitment instead of being
-looked up in the history and the claims for each of them (at 100,000 commitments, a quarter of
-a second for the dashboard's "to check" count, 80 to 150 ms for its "diverging" one).
+They are read at every dashboard and in every list row: kept on the commitment instead of being
+looked up in the history, the claims and the asks for each of them (at 100,000 commitments, a
+quarter of a second for the dashboard's "to check" count, 80 to 150 ms for its "diverging"
+one, 70 to 100 ms for the asks waiting and those waiting longest).
 
-The rules are ``last_news`` and ``state_claimed_status`` below, their one home. They are applied:
+The rules are ``last_news``, ``state_claimed_status`` and ``first_asked_on`` below, their one
+home. They are applied:
 
-- whenever a status change or a claim is saved or deleted through the ORM (signals), whoever
-  writes it: services, admin, imports, seeds, tests; in the same transaction as the write;
+- whenever a status change, a claim or an ask is saved or deleted through the ORM (signals),
+  whoever writes it: services, admin, imports, seeds, tests; in the same transaction as the
+  write;
 - whenever a commitment is saved again through the ORM: ``save()`` writes every field from
   the instance, whose copy of the facts may predate a claim recorded since;
 - to every commitment by ``refresh_all`` (``manage.py refresh_advocacy_facts``): the bench's
@@ -62,10 +67,20 @@ def state_claimed_status(models_=PROJECT_MODELS) -> models.Expression:
     )
 
 
+def first_asked_on(models_=PROJECT_MODELS) -> models.Expression:
+    """The date of the commitment's earliest ask (read from the index of its asks by date)."""
+    return models.Subquery(
+        models_.Ask.objects.filter(commitment=models.OuterRef("pk"))
+        .order_by("made_on")
+        .values("made_on")[:1]
+    )
+
+
 def _facts(models_) -> dict[str, models.Expression]:
     return {
         "last_news_on": last_news(models_),
         "state_claimed_status": state_claimed_status(models_),
+        "first_asked_on": first_asked_on(models_),
     }
 
 
@@ -93,14 +108,14 @@ def _written(sender, instance, raw=False, **kwargs):
 
 
 def _commitment_saved(sender, instance, created=False, raw=False, **kwargs):
-    # Created: no history or claim yet. Saved again: its facts written back from the instance.
+    # Created: no history, claim or ask yet. Saved again: its facts written back from the instance.
     if not raw and not created:
         refresh([instance.pk])
 
 
 def connect_signals() -> None:
-    from .models import Claim, Commitment, StatusChange
+    from .models import Ask, Claim, Commitment, StatusChange
 
     uid = "commitments.advocacy_facts"
     post_save.connect(_commitment_saved, sender=Commitment, dispatch_uid=f"{uid}.commitment")
-    on_save_and_delete(_written, (StatusChange, Claim), uid)
+    on_save_and_delete(_written, (StatusChange, Claim, Ask), uid)

@@ -161,16 +161,18 @@ class CommitmentQuerySet(deadlines.DeadlineQuerySetMixin, models.QuerySet):
         )
         return self.annotate(
             outstanding_since=models.Case(
-                models.When(
-                    COMMITMENT_DEADLINE.open_q(),
-                    then=models.Subquery(asks.order_by("made_on").values("made_on")[:1]),
-                ),
+                models.When(COMMITMENT_DEADLINE.open_q(), then=models.F("first_asked_on")),
                 default=None,
                 output_field=models.DateField(),
             ),
             asks_count=Coalesce(models.Subquery(counts.values("total")[:1]), 0),
             asking_bodies=Coalesce(models.Subquery(counts.values("bodies")[:1]), 0),
         )
+
+    def waiting(self):
+        """Open commitments with an ask: each waits since its earliest (``first_asked_on``),
+        read from the index of the listed open commitments by it."""
+        return self.filter(COMMITMENT_DEADLINE.open_q(), first_asked_on__isnull=False)
 
     def waiting_longest_first(self):
         """Open commitments with asks, the longest outstanding first, then the rest."""
@@ -446,9 +448,9 @@ class Commitment(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    # Derived from the history and the claims (``commitments.advocacy_facts``), kept beside
-    # them for the "to check" and "diverging" counts, filters and columns: not the
-    # commitment's own data, so not in its version, its audit trail or its forms.
+    # Derived from the history, the claims and the asks (``commitments.advocacy_facts``), kept
+    # beside them for the "to check", "diverging" and "waiting" counts, filters and columns:
+    # not the commitment's own data, so not in its version, its audit trail or its forms.
     last_news_on = models.DateField(
         _("last news"),
         null=True,
@@ -466,6 +468,13 @@ class Commitment(models.Model):
         editable=False,
         help_text=_("The status of the state's latest claim of a status."),
     )
+    first_asked_on = models.DateField(
+        _("first asked on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The date of its earliest ask."),
+    )
 
     # ``objects`` is what every page, list, the API and the alert job see: archived
     # commitments left them. ``all_objects`` reaches them too (the admin, the history,
@@ -475,7 +484,7 @@ class Commitment(models.Model):
     history = HistoricalRecords(
         verbose_name=_("historical commitment"),
         m2m_fields=["tags"],
-        excluded_fields=["last_news_on", "state_claimed_status"],
+        excluded_fields=["last_news_on", "state_claimed_status", "first_asked_on"],
     )
 
     class Meta:
@@ -526,6 +535,14 @@ class Commitment(models.Model):
                 # Listed only (not archived), as the lists and the dashboard count them: no
                 # row to read for that (PostgreSQL read the whole table rather than 12,000).
                 condition=Q(state_claimed_status__isnull=False, archived_at__isnull=True),
+            ),
+            # "Waiting" (``waiting``): the listed open commitments by their earliest ask, the
+            # longest waiting first; the condition written as that rule writes it.
+            models.Index(
+                fields=["first_asked_on", "id"],
+                name="commitment_waiting_longest",
+                condition=Q(archived_at__isnull=True, first_asked_on__isnull=False)
+                & COMMITMENT_DEADLINE.open_q(),
             ),
             # "To check" (``to_check``): the open commitments by their last news, the condition
             # written as that rule writes it.

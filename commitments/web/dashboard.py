@@ -56,7 +56,6 @@ def chase(
     staff owner.
     """
     rules = COMMITMENT_DEADLINE
-    asked = Ask.objects.values("commitment")
     counts = figures.cached(
         "chase",
         as_of,
@@ -68,8 +67,7 @@ def chase(
             "lapsed": Deadline.objects.lapsed_between(since, as_of).listed_commitments_count(),
             "due": Deadline.objects.due_within(CHASE_DUE_DAYS, as_of).listed_commitments_count(),
             "diverging": Commitment.objects.diverging().count(),
-            # Open, with an ask.
-            "waiting": Commitment.objects.filter(Q(pk__in=asked) & rules.open_q()).count(),
+            "waiting": Commitment.objects.waiting().count(),
             "to_check": Commitment.objects.to_check(as_of).count(),
             "unowned": Commitment.objects.filter(Q(owner__isnull=True) & rules.open_q()).count(),
         },
@@ -78,12 +76,8 @@ def chase(
         "waiting-longest",
         as_of,
         compute=lambda: list(
-            # Open, with an ask: each has one outstanding (not filtered on again, which would
-            # look the earliest ask up twice per commitment).
-            Commitment.objects.open()
-            .filter(pk__in=asked)
-            .with_asks()
-            .order_by("outstanding_since", "pk")
+            Commitment.objects.waiting()
+            .order_by("first_asked_on", "pk")
             .values_list("pk", flat=True)[:CHASE_WAITING_LIMIT]
         ),
     )

@@ -122,9 +122,15 @@ def test_each_commitment_s_advocacy_facts_are_kept(generated):
     from commitments import advocacy_facts
 
     rows = Commitment.all_objects.annotate(
-        news=advocacy_facts.last_news(), claimed=advocacy_facts.state_claimed_status()
-    ).values_list("last_news_on", "news", "state_claimed_status", "claimed")
-    assert all(kept == computed for kept, computed, _s, _c in rows)
-    assert all(kept == computed for _n, _c, kept, computed in rows)
+        news=advocacy_facts.last_news(),
+        claimed=advocacy_facts.state_claimed_status(),
+        asked=advocacy_facts.first_asked_on(),
+    ).values_list(
+        "last_news_on", "news", "state_claimed_status", "claimed", "first_asked_on", "asked"
+    )
+    assert all(kept == computed for kept, computed, *_ in rows)
+    assert all(kept == computed for _n, _c, kept, computed, *_ in rows)
+    assert all(kept == computed for *_, kept, computed in rows)
     assert all(news is not None for news, *_ in rows)
-    assert any(claimed is not None for *_, claimed in rows)
+    assert any(claimed is not None for _n, _c, _s, claimed, *_ in rows)
+    assert any(asked is not None for *_, asked in rows)

@@ -1,6 +1,6 @@
 """What each commitment's advocacy columns read (``commitments.advocacy_facts``), kept on it
-through every write: its last news (the latest of its status changes and claims: "to check")
-and the state's latest claimed status ("diverging")."""
+through every write: its last news (the latest of its status changes and claims: "to check"),
+the state's latest claimed status ("diverging") and its earliest ask ("waiting")."""
 
 import datetime
 
@@ -10,10 +10,10 @@ from django.db import connection
 
 from commitments import advocacy_facts
 from commitments.models import Claim, Commitment, Status
-from commitments.services.evidence import claim_delete, claim_record
+from commitments.services.evidence import ask_delete, ask_record, claim_delete, claim_record
 from commitments.services.status import status_change_record
 
-from ..factories import SourceFactory, make_commitment
+from ..factories import BodyFactory, SourceFactory, make_commitment
 
 D = datetime.date
 TODAY = D(2024, 6, 15)
@@ -109,12 +109,65 @@ def test_the_state_s_latest_claim_of_a_status(commitment):
     assert state_claim(commitment) is None
 
 
+def first_asked_on(commitment) -> datetime.date | None:
+    return Commitment.all_objects.values_list("first_asked_on", flat=True).get(pk=commitment.pk)
+
+
+def record_ask(commitment, made_on, ask=None):
+    commitment.refresh_from_db()
+    return ask_record(
+        commitment=commitment,
+        ask=ask,
+        data={
+            "kind": "recommendation",
+            "body": BodyFactory(),
+            "text": "Créer un mécanisme national d'orientation",
+            "made_on": made_on,
+            "source": SourceFactory(),
+        },
+        expected_version=commitment.version,
+        today=TODAY,
+    )
+
+
+def test_the_earliest_ask(commitment):
+    assert first_asked_on(commitment) is None
+    later = record_ask(commitment, D(2023, 3, 1))
+    assert first_asked_on(commitment) == D(2023, 3, 1)
+    earliest = record_ask(commitment, D(2021, 6, 10))
+    assert first_asked_on(commitment) == D(2021, 6, 10)
+    record_ask(commitment, D(2022, 1, 1))
+    assert first_asked_on(commitment) == D(2021, 6, 10)
+    # Corrected: the date given was wrong.
+    record_ask(commitment, D(2023, 9, 1), ask=earliest)
+    assert first_asked_on(commitment) == D(2022, 1, 1)
+    for ask in (later, earliest):
+        commitment.refresh_from_db()
+        ask_delete(ask=ask, expected_version=commitment.version)
+    assert first_asked_on(commitment) == D(2022, 1, 1)
+    assert list(Commitment.objects.waiting()) == [commitment]
+
+
+def test_waiting_is_open_with_an_ask(commitment):
+    """ "Open" is read when counted: a commitment met after its ask stops waiting, with no
+    refresh of its earliest ask."""
+    record_ask(commitment, D(2022, 2, 2))
+    never_asked = make_commitment(effective_date=D(2020, 1, 1))
+    assert list(Commitment.objects.waiting()) == [commitment]
+    record_change(commitment, Status.MET, D(2024, 1, 1))
+    assert first_asked_on(commitment) == D(2022, 2, 2)
+    assert list(Commitment.objects.waiting()) == []
+    assert first_asked_on(never_asked) is None
+
+
 def test_a_commitment_saved_from_an_older_copy_keeps_its_facts(commitment):
     copy = Commitment.all_objects.get(pk=commitment.pk)
     record_claim(commitment, D(2023, 5, 2), status=Status.MET)
+    record_ask(commitment, D(2022, 4, 4))
     copy.is_public = True
     copy.save()
     assert (last_news(commitment), state_claim(commitment)) == (D(2023, 5, 2), Status.MET)
+    assert first_asked_on(commitment) == D(2022, 4, 4)
 
 
 def test_keeping_it_is_no_change_of_the_commitment(commitment):
@@ -145,12 +198,15 @@ def test_a_commitment_is_to_check_after_a_year_without_news(commitment):
 
 
 def test_written_behind_django_s_back_the_command_recomputes_it(commitment, capsys):
+    record_ask(commitment, D(2022, 4, 4))
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE commitments_commitment SET last_news_on = NULL, state_claimed_status = 'met'"
+            "UPDATE commitments_commitment SET last_news_on = NULL, state_claimed_status = 'met',"
+            " first_asked_on = NULL"
         )
     assert last_news(commitment) is None
     call_command("refresh_advocacy_facts")
     assert last_news(commitment) == D(2020, 1, 1)
     assert state_claim(commitment) is None
+    assert first_asked_on(commitment) == D(2022, 4, 4)
     assert "Advocacy facts recomputed for 1 commitments." in capsys.readouterr().out
