@@ -193,8 +193,8 @@ def dashboard(request):
     """Counts, what lapsed, what comes due, what changed lately. Every role.
 
     Bounded whatever the number of commitments: every list is capped (the rest counted and
-    linked), and the counts come from a few statements (what to chase, the commitments
-    without an owner, the tallies per status and due date, the tallies per body), kept per
+    linked), and the counts come from a few statements (what to chase, a count each, each
+    read from an index; the tallies per status and due date; the tallies per body), kept per
     generation of the data (``commitments.figures``); the latest changes are read from the
     index on their effective date (migration 0008).
     """
