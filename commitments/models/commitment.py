@@ -495,7 +495,6 @@ class Commitment(models.Model):
         # The primary key breaks ties, so that a page boundary never moves (pagination).
         ordering = ["due_date", "title", "pk"]
         indexes = [
-            models.Index(fields=["status", "due_date"], name="commitment_status_due"),
             # The lists and the API (the archived left them): their default order, the
             # overdue list's (most days overdue first is the earliest due date first), the
             # same order within a status or a responsible body (the filters staff use most).

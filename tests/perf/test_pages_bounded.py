@@ -157,6 +157,19 @@ def test_the_deadlines_owed_are_read_from_their_index(db, read):
 
 
 @pytest.mark.sqlite  # plans read with SQLite's EXPLAIN QUERY PLAN
+def test_a_list_by_status_is_counted_from_the_index_of_the_listed_commitments(db):
+    """Not from an index of every commitment, archived ones included, which left SQLite to
+    read each row for its archiving date (40 ms rather than 3 at 100,000 commitments)."""
+    _plan(Commitment.objects.none())  # SQLite only
+    with CaptureQueriesContext(connection) as queries:
+        Commitment.objects.filter(status="in_progress").count()  # as the list counts it
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + queries[-1]["sql"])
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "commitment_status_list" in plan, plan
+
+
+@pytest.mark.sqlite  # plans read with SQLite's EXPLAIN QUERY PLAN
 def test_a_commitments_latest_entry_is_one_index_probe(db):
     plan = _plan(Commitment.objects.with_latest_change_id().values("latest_change_id")[:25])
     assert "statuschange_commitment_latest" in plan, plan
