@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from accounts import roles
@@ -33,6 +34,22 @@ def chromium_path() -> str | None:
         if candidate and Path(candidate).exists():
             return candidate
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_connections_opened_beside_playwright(playwright):
+    """Close, before the test database is dropped, the connections the tests opened while
+    Playwright ran.
+
+    Playwright's synchronous API leaves its event loop running in the main thread until the
+    session ends. Django then keeps that thread's connections apart, as an async context's
+    (asgiref's ``Local``): each test after the first browser test works through a second
+    connection, which pytest-django's teardown never sees. PostgreSQL then refused to drop a
+    database "being accessed by other users". Torn down before ``playwright``, this still
+    reaches those connections.
+    """
+    yield
+    connections.close_all()
 
 
 @pytest.fixture(scope="session")
